@@ -1,0 +1,1 @@
+"""Sub-commands of ``kpss``: each module exposes ``register(subparsers)``."""

@@ -1,0 +1,93 @@
+"""``kpss data``: what inputs the project sees, with dates, rows, hashes and provenance."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from kpss_lib.config import INPUT_FILES, PROJECT_DATA_DIR, data_dir
+from kpss_lib.errors import ConfigError
+from kpss_lib.load.cache import file_sha256
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "data", help="list the input files kpss sees (date, rows, hash, provenance) and what is missing",
+        description="Lists every input in KPSS_DATA_DIR and the project's own data/ files: modification "
+                    "date, row count, SHA-256 and where the file comes from; missing files with where to get them.")
+    parser.set_defaults(func=run)
+
+
+def _rows(path: Path) -> int | None:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        with path.open("rb") as handle:
+            return max(sum(1 for _ in handle) - 1, 0)
+    if suffix in (".geojson", ".json"):
+        import pyogrio
+
+        try:
+            return int(pyogrio.read_info(path)["features"])
+        except Exception:
+            return None
+    if suffix in (".yml", ".yaml"):
+        return None
+    return None
+
+
+def inventory() -> pd.DataFrame:
+    """One row per expected input and per project data file: status, date, rows, sha256, source."""
+    rows = []
+    try:
+        folder = data_dir()
+        folder_error = None
+    except ConfigError as exc:
+        folder, folder_error = None, str(exc)
+    for name, info in INPUT_FILES.items():
+        path = folder / name if folder else None
+        present = bool(path and path.is_file())
+        rows.append({
+            "file": name, "where": "KPSS_DATA_DIR", "status": "ok" if present else "MISSING",
+            "modified": dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d") if present else "",
+            "rows": _rows(path) if present else None,
+            "sha256": file_sha256(path)[:16] if present else "",
+            "what": info["what"], "source": info["source"],
+        })
+    for path in sorted(PROJECT_DATA_DIR.rglob("*")):
+        if path.is_file() and path.suffix.lower() in (".csv", ".yml", ".yaml"):
+            rows.append({
+                "file": str(path.relative_to(PROJECT_DATA_DIR)), "where": "data/", "status": "ok",
+                "modified": dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d"),
+                "rows": _rows(path), "sha256": file_sha256(path)[:16],
+                "what": "project data (see data/README.md)", "source": "data/README.md",
+            })
+    table = pd.DataFrame(rows)
+    table.attrs["folder_error"] = folder_error
+    table.attrs["folder"] = str(folder) if folder else None
+    return table
+
+
+def run(args: argparse.Namespace) -> int:
+    table = inventory()
+    folder = table.attrs["folder"]
+    print(f"KPSS_DATA_DIR = {os.environ.get('KPSS_DATA_DIR', '(not set)')}" + (f" → {folder}" if folder else ""))
+    if table.attrs["folder_error"]:
+        print(f"! {table.attrs['folder_error']}")
+    for where, part in table.groupby("where", sort=False):
+        print(f"\n{where}:")
+        for _, row in part.iterrows():
+            rows = "" if pd.isna(row["rows"]) else f"{int(row['rows']):>7} rows"
+            print(f"  [{row['status']:>7}] {row['file']:<44} {row['modified']:<10} {rows:<12} "
+                  f"sha256:{row['sha256'] or '-':<16}  {row['what']}")
+            if row["status"] != "ok":
+                print(f"            get it from: {row['source']}")
+    missing = table[table["status"] != "ok"]
+    if len(missing):
+        print(f"\n{len(missing)} input(s) missing. Set KPSS_DATA_DIR to the folder that holds them; "
+              "see data/README.md for each file's source.")
+        return 1
+    print("\nAll inputs found. Provenance of each: data/README.md.")
+    return 0

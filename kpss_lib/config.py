@@ -1,0 +1,117 @@
+"""Where data and outputs live, and constants shared by every layer.
+
+Settings come from the environment so that notebooks, papermill runs and the CLI
+agree without passing paths around:
+
+``KPSS_DATA_DIR``
+    folder with the big public inputs (ČÚZK boundaries, ČSÚ population, MPSV
+    services, DataPAQ). The Makefile and ``.ci/run`` default it to ``../shared/data``.
+``KPSS_OUTPUT_DIR``
+    where generated files go; default ``outputs/`` in the current directory.
+``KPSS_CACHE_DIR``
+    the GeoParquet cache of converted inputs; default ``<output dir>/.cache``.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from kpss_lib.errors import ConfigError
+
+#: Projected CRS for distances and areas: S-JTSK / Krovak East North, metres.
+CRS_METRIC = "EPSG:5514"
+#: Geographic CRS of the inputs and of web maps.
+CRS_WGS84 = "EPSG:4326"
+
+#: The project's own small data (seed facts, code lists) shipped in the repository.
+PROJECT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+#: Input files expected in KPSS_DATA_DIR, with what they hold and where to get a fresh copy.
+INPUT_FILES: dict[str, dict[str, str]] = {
+    "obce_hierarchie.csv": {
+        "what": "code hierarchy obec → POU → ORP → okres → kraj with definition points",
+        "source": "ČÚZK RÚIAN (https://vdp.cuzk.cz/), ČSÚ číselníky 43/65/101/100",
+    },
+    "obce_polygony.geojson": {
+        "what": "municipality polygons (EPSG:4326)",
+        "source": "ČÚZK RÚIAN / Data50 (https://geoportal.cuzk.cz/)",
+    },
+    "orp_polygony.geojson": {
+        "what": "ORP district polygons (EPSG:4326)",
+        "source": "ČÚZK RÚIAN (https://vdp.cuzk.cz/)",
+    },
+    "okresy_polygony.geojson": {
+        "what": "okres polygons (EPSG:4326)",
+        "source": "ČÚZK RÚIAN (https://vdp.cuzk.cz/)",
+    },
+    "kraje_polygony.geojson": {
+        "what": "kraj polygons (EPSG:4326)",
+        "source": "ČÚZK RÚIAN (https://vdp.cuzk.cz/)",
+    },
+    "obyvatelstvo_obce_2020.csv": {
+        "what": "population of every obec by sex and five-year age group, 31 Dec 2020",
+        "source": "ČSÚ, Počet obyvatel v obcích podle věku (https://csu.gov.cz/)",
+    },
+    "socialni_sluzby_seniori_2026-09.csv": {
+        "what": "registered social services for seniors, geocoded (MPSV register, Sept 2026)",
+        "source": "MPSV open data rpss.json (https://data.mpsv.cz/od/soubory/rpss/rpss.json)",
+    },
+    "datapaq_orp_indikatory.csv": {
+        "what": "DataPAQ social-exclusion indicators per ORP",
+        "source": "DataPAQ, PAQ Research (https://datapaq.cz/)",
+    },
+    "mpsv_druhy_socialnich_sluzeb_castecny.csv": {
+        "what": "partial MPSV code list DruhSocialniSluzby",
+        "source": "MPSV (https://data.mpsv.cz/od/soubory/ciselniky/druhy-socialni-sluzby.json)",
+    },
+}
+
+
+def data_dir() -> Path:
+    """The folder of the big inputs, from ``KPSS_DATA_DIR``.
+
+    Raises
+    ------
+    ConfigError
+        when the setting is missing or names no folder; the message says which
+        setting to set and which files are expected there.
+    """
+    value = os.environ.get("KPSS_DATA_DIR")
+    expected = ", ".join(INPUT_FILES)
+    if not value:
+        raise ConfigError(
+            "KPSS_DATA_DIR is not set: set it to the folder with the input data "
+            f"(e.g. export KPSS_DATA_DIR=../shared/data); expected files: {expected}. "
+            "See data/README.md for where to get them."
+        )
+    path = Path(value).expanduser()
+    if not path.is_dir():
+        raise ConfigError(
+            f"KPSS_DATA_DIR={value!r} is not a folder: set KPSS_DATA_DIR to the folder "
+            f"with the input data; expected files: {expected}. See data/README.md."
+        )
+    return path
+
+
+def input_path(name: str) -> Path:
+    """Path of one input file in the data directory; raises ConfigError when it is missing."""
+    path = data_dir() / name
+    if not path.is_file():
+        info = INPUT_FILES.get(name, {})
+        hint = f" ({info['what']}; get it from {info['source']})" if info else ""
+        raise ConfigError(
+            f"input file {name!r} is missing from KPSS_DATA_DIR={str(data_dir())!r}{hint}. "
+            "Set KPSS_DATA_DIR to the folder that holds it; see data/README.md."
+        )
+    return path
+
+
+def output_dir() -> Path:
+    """The folder for generated files, from ``KPSS_OUTPUT_DIR`` (default ``outputs``)."""
+    return Path(os.environ.get("KPSS_OUTPUT_DIR", "outputs")).expanduser()
+
+
+def cache_dir() -> Path:
+    """The GeoParquet cache folder, from ``KPSS_CACHE_DIR`` (default ``<output dir>/.cache``)."""
+    value = os.environ.get("KPSS_CACHE_DIR")
+    return Path(value).expanduser() if value else output_dir() / ".cache"

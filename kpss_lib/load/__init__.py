@@ -1,0 +1,1 @@
+"""Loaders: one module per domain noun (territory, services, planning)."""

@@ -1,0 +1,496 @@
+"""Registered social services: one tidy table from the MPSV register, its catalogue
+derivative, or an analyst's own list.
+
+Three readers produce the same *long* records (one per service × form × capacity
+unit × place); :func:`standardize` validates them, joins the territory and returns
+:class:`ServiceData`:
+
+``services``
+    one row per service and form of provision (and capacity unit, for the few forms
+    registered with two units), seat place's obec and point;
+``places``
+    one row per service × form × unit × place, with ``capacity_share``: the
+    capacity split equally over the places, so sums over places never double-count
+    (210 services of the catalogue list the same capacity at several places);
+``rejected``
+    one row per rejected record: ``file, record, column, reason, value``.
+
+Capacities of different units or forms are never added up anywhere in kpss.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pyproj import Transformer
+
+from kpss_lib.config import CRS_METRIC, CRS_WGS84, PROJECT_DATA_DIR, input_path
+from kpss_lib.errors import DataFileError, UnknownValueError
+from kpss_lib.load.cache import cached
+from kpss_lib.load.tables import parse_number, read_table
+from kpss_lib.load.territory import HIERARCHY_FILE, normalize_name, read_hierarchy
+
+CATALOGUE_FILE = "socialni_sluzby_seniori_2026-09.csv"
+SERVICE_TYPES_FILE = PROJECT_DATA_DIR / "service_types.csv"
+
+FORMS = {"pob": "pobytová", "amb": "ambulantní", "ter": "terénní"}
+CAPACITY_UNITS = {"luzka": "lůžka", "klient": "klienti", "kontakt": "kontakty",
+                  "interv": "intervence", "hovor": "hovory"}
+CATEGORIES = ("sociální poradenství", "služby sociální péče", "služby sociální prevence")
+TARGET_GROUPS = ("senioři", "osoby se zdravotním postižením", "rodiny s dětmi",
+                 "osoby ohrožené sociálním vyloučením")
+#: Registered points farther than this from their obec's definition point are not trusted.
+MAX_POINT_OFFSET_KM = 25.0
+
+LONG_COLUMNS = ["service_id", "service_name", "provider_name", "provider_ico", "type_code",
+                "form", "capacity_unit", "capacity", "date_from", "date_to", "place_id",
+                "obec_code", "address", "lon", "lat", "status", "target_groups", "source", "record"]
+SERVICE_COLUMNS = ["service_id", "service_name", "provider_name", "provider_ico", "type_code", "type_name",
+                   "paragraph", "category", "form", "capacity", "capacity_unit", "date_from", "date_to",
+                   "status", "target_groups", "obec_code", "obec_name", "orp_code", "okres_code", "kraj_code",
+                   "lon", "lat", "x", "y", "point_source", "n_places", "source"]
+REJECTED_COLUMNS = ["file", "record", "column", "reason", "value"]
+
+
+@dataclass(frozen=True)
+class ServiceData:
+    """The three tables of a services load; see the module docstring."""
+
+    services: pd.DataFrame
+    places: pd.DataFrame
+    rejected: pd.DataFrame
+
+    def __repr__(self) -> str:
+        return (f"ServiceData({self.services['service_id'].nunique()} services, {len(self.services)} "
+                f"service-form rows, {len(self.places)} places, {len(self.rejected)} rejected)")
+
+
+# --------------------------------------------------------------------------- code list
+
+def service_types() -> pd.DataFrame:
+    """Every kind of social service of z. 108/2006 Sb. (§ 37–70).
+
+    Columns: ``type_code`` (MPSV code list ``DruhSocialniSluzby/N`` number as text,
+    empty where not known to kpss), ``type_name``, ``paragraph``, ``category``,
+    ``default_population`` (a key of ``POPULATION_GROUPS`` a per-capita indicator
+    uses by default), ``target_groups`` (``;``-separated), ``registered`` (whether it
+    is registered as a service of its own).
+    """
+    table = pd.read_csv(SERVICE_TYPES_FILE, dtype=str, keep_default_na=False)
+    # Kinds whose MPSV code kpss does not know yet get a code of their own from the §,
+    # so analysts can still list them; the register's own codes never start with "§".
+    own_code = "§" + table["paragraph"].str.replace("§", "").str.replace(" odst. ", "-").str.strip()
+    table["type_code"] = table["mpsv_code"].where(table["mpsv_code"] != "", own_code)
+    table["registered"] = table["registered"] == "ano"
+    return table[["type_code", "mpsv_code", "type_name", "paragraph", "category", "default_population",
+                  "target_groups", "registered"]]
+
+
+def resolve_service_type(value: str) -> pd.Series:
+    """One row of :func:`service_types` by MPSV code ("13"), name or § ("§ 49", "49").
+
+    Raises
+    ------
+    UnknownValueError
+        listing the closest valid names.
+    """
+    import difflib
+
+    types = service_types()
+    text = str(value).strip()
+    key = normalize_name(text).replace("druhsocialnisluzby/", "")
+    paragraph = key.replace("§", "").strip()
+    hits = types[(types["type_code"] == key) | (types["type_code"] == "§" + paragraph)
+                 | (types["type_name"].map(normalize_name) == key)
+                 | (types["paragraph"].str.replace("§", "").str.strip() == paragraph)]
+    if len(hits) == 1:
+        return hits.iloc[0]
+    names = types["type_name"].tolist()
+    close = difflib.get_close_matches(text.lower(), names, n=5, cutoff=0.5)
+    hint = f"closest: {', '.join(close)}" if close else f"valid names: {', '.join(names)}"
+    raise UnknownValueError(f"unknown service type {value!r}; give an MPSV code, a § or a name ({hint})")
+
+
+# --------------------------------------------------------------------------- readers
+
+def read_catalogue(path: str | Path | None = None) -> pd.DataFrame:
+    """Long records from the MPSV catalogue CSV of services for seniors (PROVENANCE.md)."""
+    path = Path(path) if path else input_path(CATALOGUE_FILE)
+    required = ["misto_id", "kod_obce", "lat", "lng", "sluzba_id", "nazev", "poskytovatel_nazev",
+                "poskytovatel_ico", "druh_kod", "forma", "kapacita_typ", "kapacita_pocet", "datum_od", "datum_do"]
+    raw = read_table(path, required)
+    address = raw["obec"] if "obec" in raw.columns else pd.Series(pd.NA, index=raw.index)
+    return pd.DataFrame({
+        "service_id": raw["sluzba_id"], "service_name": raw["nazev"], "provider_name": raw["poskytovatel_nazev"],
+        "provider_ico": raw["poskytovatel_ico"], "type_code": raw["druh_kod"], "form": raw["forma"],
+        "capacity_unit": raw["kapacita_typ"], "capacity": raw["kapacita_pocet"],
+        "date_from": raw["datum_od"], "date_to": raw["datum_do"], "place_id": raw["misto_id"],
+        "obec_code": raw["kod_obce"], "address": address, "lon": raw["lng"], "lat": raw["lat"],
+        "status": "registrovaná", "target_groups": "senioři", "source": path.name,
+        "record": [f"row {r} ({m})" for r, m in zip(raw.attrs["source_rows"], raw["misto_id"])],
+    })
+
+
+def _id_suffix(ref: object, prefix: str) -> str | None:
+    if isinstance(ref, dict):
+        ref = ref.get("id")
+    if not isinstance(ref, str) or not ref:
+        return None
+    return ref.split("/", 1)[1] if ref.startswith(prefix + "/") else ref
+
+
+def _address(facility: dict) -> str:
+    street = (facility.get("ulice") or {}).get("nazev") if isinstance(facility.get("ulice"), dict) else None
+    number = facility.get("cisloDomovni")
+    orientation = facility.get("cisloOrientacni")
+    parts = [p for p in (street, f"{number}/{orientation}" if number and orientation else number) if p]
+    text = " ".join(str(p) for p in parts)
+    return ", ".join(p for p in (text, facility.get("psc")) if p) or ""
+
+
+def read_rpss_json(path: str | Path) -> pd.DataFrame:
+    """Long records from the official MPSV register file ``rpss.json`` (RPSS_FORMAT.md).
+
+    Only the fields kpss uses are read; personal data (``statutarniOrgany``,
+    facility managers) is never copied out of the reader. The file has no
+    coordinates: points come from the obec (``point_source == "obec"``).
+    """
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8") as handle:
+            document = json.load(handle)
+    except json.JSONDecodeError as exc:
+        raise DataFileError(path, f"not valid JSON ({exc.msg})", row=exc.lineno, expected="the rpss.json format") from exc
+    items = document.get("polozky") if isinstance(document, dict) else None
+    if not isinstance(items, list):
+        raise DataFileError(path, "no list of services", column="polozky",
+                            expected="a JSON object with the key 'polozky' (a list)",
+                            got=type(document).__name__ if not isinstance(document, dict) else list(document)[:5])
+    records = []
+    for position, item in enumerate(items):
+        service_id = item.get("id") or item.get("identifikator")
+        provider = item.get("poskytovatel") or {}
+        groups = [_id_suffix(g, "CilovaSkupinaOsoby") for g in item.get("ciloveSkupiny") or []]
+        base = {
+            "service_id": f"mpsv-{service_id}" if service_id is not None and not str(service_id).startswith("mpsv-")
+            else service_id,
+            "service_name": item.get("nazev") or provider.get("nazev"),
+            "provider_name": provider.get("nazev"), "provider_ico": provider.get("ico"),
+            "type_code": _id_suffix(item.get("druhSocialniSluzby"), "DruhSocialniSluzby"),
+            "date_from": item.get("datumPoskytovaniOd"), "date_to": item.get("datumPoskytovaniDo"),
+            "status": "registrovaná", "target_groups": ";".join(_TARGET_GROUP_CODES.get(g, f"CilovaSkupinaOsoby/{g}")
+                                                               for g in groups if g),
+            "source": path.name,
+        }
+        facilities = item.get("zarizeni") or [{}]
+        for form_entry in item.get("formy") or [{}]:
+            form = _id_suffix(form_entry.get("forma"), "FormaSocialniSluzby")
+            for capacity in form_entry.get("kapacity") or [{}]:
+                for number, facility in enumerate(facilities):
+                    address_code = facility.get("kodAdresnihoMista")
+                    records.append({
+                        **base, "form": form,
+                        "capacity_unit": _id_suffix(capacity.get("typ"), "TypKapacitySocialniSluzby"),
+                        "capacity": capacity.get("pocet"),
+                        "place_id": f"misto-{address_code}" if address_code else f"misto-bezadresy-{service_id}-{number}",
+                        "obec_code": _id_suffix(facility.get("obec"), "Obec"),
+                        "address": _address(facility), "lon": None, "lat": None,
+                        "record": f"polozky[{position}] (id {service_id})",
+                    })
+    return pd.DataFrame(records, columns=LONG_COLUMNS)
+
+
+# CilovaSkupinaOsoby codes seen in the register (RPSS_FORMAT.md); others are kept as codes.
+_TARGET_GROUP_CODES = {"24": "senioři", "26": "pečující osoby", "27": "osoby s potřebou paliativní péče",
+                       "30": "osoby žijící s demencí"}
+
+#: Columns of the analysts' template (Czech headers) → long record columns.
+TEMPLATE_COLUMNS = {
+    "id_sluzby": "service_id", "nazev_sluzby": "service_name", "poskytovatel": "provider_name",
+    "ico": "provider_ico", "druh": "type_code", "forma": "form", "kapacita": "capacity",
+    "jednotka_kapacity": "capacity_unit", "kod_obce": "obec_code", "adresa": "address",
+    "lat": "lat", "lon": "lon", "datum_od": "date_from", "datum_do": "date_to", "stav": "status",
+}
+TEMPLATE_REQUIRED = ["id_sluzby", "nazev_sluzby", "poskytovatel", "druh", "forma", "kapacita",
+                     "jednotka_kapacity", "kod_obce"]
+TEMPLATE_STATUSES = ("registrovaná", "neregistrovaná", "plánovaná")
+
+
+def read_services_template(path: str | Path) -> pd.DataFrame:
+    """Long records from an analyst's own list (CSV or XLSX written by ``kpss template services``).
+
+    ``druh`` may be the MPSV code, the § or the name of the kind; ``forma`` and
+    ``jednotka_kapacity`` may be the Czech words (pobytová, lůžka) or the register's codes.
+    """
+    path = Path(path)
+    raw = read_table(path, TEMPLATE_REQUIRED)
+    frame = pd.DataFrame({target: raw[source] if source in raw.columns else pd.NA
+                          for source, target in TEMPLATE_COLUMNS.items()})
+    types = service_types()
+    by_name = {normalize_name(n): c for n, c in zip(types["type_name"], types["type_code"])}
+    by_paragraph = {p.replace("§", "").strip(): c for p, c in zip(types["paragraph"], types["type_code"])}
+    by_paragraph.update({c.replace("§", ""): c for c in types["type_code"]})
+
+    def type_code(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        key = normalize_name(value).replace("§", "").strip()
+        return by_name.get(key) or by_paragraph.get(key) or value
+
+    frame["type_code"] = frame["type_code"].map(type_code)
+    frame["form"] = frame["form"].map(lambda v: _code_for(v, FORMS))
+    frame["capacity_unit"] = frame["capacity_unit"].map(lambda v: _code_for(v, CAPACITY_UNITS))
+    frame["status"] = frame["status"].fillna("plánovaná" if False else "neregistrovaná")
+    frame["place_id"] = [f"{path.name}:{r}" for r in raw.attrs["source_rows"]]
+    frame["target_groups"] = ""
+    frame["source"] = path.name
+    frame["record"] = [f"row {r} ({s})" for r, s in zip(raw.attrs["source_rows"], raw["id_sluzby"])]
+    return frame[LONG_COLUMNS]
+
+
+def _code_for(value: object, codes: dict[str, str]) -> object:
+    if not isinstance(value, str):
+        return value
+    key = normalize_name(value)
+    for code, label in codes.items():
+        if key in (code, normalize_name(label)):
+            return code
+    return value
+
+
+def write_services_template(path: str | Path, example: bool = True) -> Path:
+    """Write the analysts' services template (CSV or XLSX by suffix), atomically.
+
+    With ``example=True`` one illustrative row shows the expected formats; analysts
+    overwrite it.
+    """
+    path = Path(path)
+    rows = []
+    if example:
+        rows.append({"id_sluzby": "vlastni-1", "nazev_sluzby": "Odlehčovací služba (plánovaná)",
+                     "poskytovatel": "Charita Otrokovice", "ico": "44017791", "druh": "odlehčovací služby",
+                     "forma": "terénní", "kapacita": "12", "jednotka_kapacity": "klienti",
+                     "kod_obce": "585599", "adresa": "Otrokovice", "lat": "", "lon": "",
+                     "datum_od": "2027-01-01", "datum_do": "", "stav": "plánovaná"})
+    frame = pd.DataFrame(rows, columns=list(TEMPLATE_COLUMNS))
+    write_table_atomic(frame, path)
+    return path
+
+
+def write_table_atomic(frame: pd.DataFrame, path: Path) -> None:
+    """Write a table as CSV (UTF-8 with BOM, so Czech Excel opens it) or XLSX, atomically."""
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise UnknownValueError(f"unsupported output {path.name!r}; expected a .csv or .xlsx file name")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.close(handle)
+    try:
+        if suffix == ".csv":
+            frame.to_csv(tmp, index=False, encoding="utf-8-sig")
+        else:
+            frame.to_excel(tmp, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_services_file(path: str | Path) -> pd.DataFrame:
+    """Long records from any supported file: ``rpss.json``, the catalogue CSV, or the template."""
+    path = Path(path)
+    if path.suffix.lower() == ".json":
+        return read_rpss_json(path)
+    header = read_table(path).columns
+    if "sluzba_id" in header:
+        return read_catalogue(path)
+    return read_services_template(path)
+
+
+# --------------------------------------------------------------------------- validation
+
+def _reject(rejected: list, frame: pd.DataFrame, mask: pd.Series, column: str, reason: str) -> pd.DataFrame:
+    for _, row in frame[mask].iterrows():
+        value = row[column] if column in row.index else None
+        rejected.append({"file": row["source"], "record": row["record"], "column": column, "reason": reason,
+                         "value": None if value is None or (not isinstance(value, str) and pd.isna(value))
+                         else str(value)})
+    return frame[~mask]
+
+
+def _to_float(value: object) -> float:
+    try:
+        parsed = parse_number(value)
+    except ValueError:
+        return np.nan
+    return np.nan if parsed is None else parsed
+
+
+def _normalize_ico(value: object) -> object:
+    if not isinstance(value, str) and pd.isna(value):
+        return pd.NA
+    text = str(value).strip().replace(" ", "")
+    if text.endswith(".0"):
+        text = text[:-2]  # a number that went through Excel
+    return text.zfill(8) if text.isdigit() and len(text) <= 8 else text
+
+
+def _parse_date(value: object) -> pd.Timestamp | None:
+    """ISO dates (the register) or Czech D. M. YYYY (analysts' Excel); None when unreadable."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    text = str(value).strip().replace(" ", "")
+    for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%d.%m.%Y", "%Y-%m-%d%H:%M:%S"):
+        try:
+            return pd.Timestamp(pd.to_datetime(text, format=fmt))
+        except (ValueError, TypeError):
+            continue
+    return None
+
+
+def standardize(long: pd.DataFrame, hierarchy: pd.DataFrame | None = None) -> ServiceData:
+    """Validate long records, join the territory, and build :class:`ServiceData`.
+
+    Rejected (reported, not loaded): unknown or empty obec code, unknown service type,
+    form or capacity unit, capacity that is missing, not a number or negative,
+    malformed IČO or date, a record repeated for the same service, form, unit and
+    place, and a service id whose provider or type contradicts its first record.
+    Facility names differ per place in the register: they are kept as ``place_name``
+    and the service takes the name of its first record.
+    Points: the registered coordinates when they lie within MAX_POINT_OFFSET_KM of
+    the obec, else the obec's definition point (``point_source``).
+    """
+    hierarchy = read_hierarchy() if hierarchy is None else hierarchy
+    frame = long.copy()
+    rejected: list[dict] = []
+    types = service_types()
+    known_types = set(types["type_code"])
+
+    frame = _reject(rejected, frame, frame["service_id"].isna() | (frame["service_id"].astype(str).str.strip() == ""),
+                    "service_id", "missing service id")
+    frame["provider_ico"] = frame["provider_ico"].map(_normalize_ico)
+    frame = _reject(rejected, frame, frame["provider_ico"].notna() & ~frame["provider_ico"].astype(str).str.fullmatch(r"\d{8}"),
+                    "provider_ico", "IČO must be 8 digits")
+    frame["type_code"] = frame["type_code"].astype("string").str.strip()
+    frame = _reject(rejected, frame, ~frame["type_code"].isin(known_types), "type_code",
+                    "unknown service type (expected an MPSV DruhSocialniSluzby code, a § or a name of z. 108/2006 Sb.)")
+    frame = _reject(rejected, frame, ~frame["form"].isin(list(FORMS)), "form",
+                    f"unknown form of provision (expected one of {', '.join(FORMS.values())})")
+    frame = _reject(rejected, frame, ~frame["capacity_unit"].isin(list(CAPACITY_UNITS)), "capacity_unit",
+                    f"unknown capacity unit (expected one of {', '.join(CAPACITY_UNITS.values())})")
+    frame["capacity"] = frame["capacity"].map(_to_float)
+    frame = _reject(rejected, frame, frame["capacity"].isna(), "capacity", "capacity missing or not a number")
+    frame = _reject(rejected, frame, frame["capacity"] < 0, "capacity", "negative capacity")
+    frame["obec_code"] = frame["obec_code"].astype("string").str.strip()
+    frame = _reject(rejected, frame, ~frame["obec_code"].isin(hierarchy["obec_code"]), "obec_code",
+                    "unknown or missing obec code (expected a 6-digit KOD_OBEC of an existing obec)")
+    for column in ("date_from", "date_to"):
+        parsed = frame[column].map(_parse_date)
+        frame = _reject(rejected, frame, frame[column].notna() & parsed.isna(), column,
+                        "not a date (expected YYYY-MM-DD or D. M. YYYY)")
+        frame[column] = pd.to_datetime(frame[column].map(_parse_date))
+
+    key = ["service_id", "form", "capacity_unit", "place_id"]
+    frame = _reject(rejected, frame, frame.duplicated(key), "service_id",
+                    "duplicate record of the same service, form, capacity unit and place")
+    first = frame.drop_duplicates("service_id").set_index("service_id")
+    conflicts = pd.Series(False, index=frame.index)
+    # Names differ per facility in the register (a place name); provider and type may not.
+    for column in ("provider_name", "type_code"):
+        reference = frame["service_id"].map(first[column])
+        conflicts |= frame[column].fillna("") != reference.fillna("")
+    frame = _reject(rejected, frame, conflicts, "service_id",
+                    "duplicated service id with a different provider or type than its first record")
+    capacity_conflict = frame.groupby(["service_id", "form", "capacity_unit"])["capacity"].transform("nunique") > 1
+    frame = _reject(rejected, frame, capacity_conflict, "capacity",
+                    "the same service, form and unit has different capacities at different places")
+
+    frame = frame.merge(hierarchy[["obec_code", "obec_name", "orp_code", "orp_name", "okres_code", "kraj_code",
+                                   "kraj_name", "x", "y"]].rename(columns={"x": "obec_x", "y": "obec_y"}),
+                        on="obec_code", how="left")
+    frame = _points(frame, hierarchy)
+    frame["place_name"] = frame["service_name"]
+    frame["service_name"] = frame["service_id"].map(first["service_name"])
+    frame = frame.merge(types[["type_code", "type_name", "paragraph", "category"]], on="type_code", how="left")
+    frame["form_code"] = frame["form"]
+    frame["form"] = frame["form"].map(FORMS)
+    frame["capacity_unit"] = frame["capacity_unit"].map(CAPACITY_UNITS)
+    group = ["service_id", "form", "capacity_unit"]
+    frame["n_places"] = frame.groupby(group)["place_id"].transform("size")
+    frame["capacity_share"] = frame["capacity"] / frame["n_places"]
+    frame["provider_ico"] = frame["provider_ico"].astype("string")
+    places = frame.drop(columns=["obec_x", "obec_y", "record"]).reset_index(drop=True)
+    services = places.drop_duplicates(group)[SERVICE_COLUMNS].reset_index(drop=True)
+    rejected_frame = pd.DataFrame(rejected, columns=REJECTED_COLUMNS)
+    return ServiceData(services, places, rejected_frame)
+
+
+def _points(frame: pd.DataFrame, hierarchy: pd.DataFrame) -> pd.DataFrame:
+    lon = pd.to_numeric(frame["lon"], errors="coerce")
+    lat = pd.to_numeric(frame["lat"], errors="coerce")
+    x, y = Transformer.from_crs(CRS_WGS84, CRS_METRIC, always_xy=True).transform(lon.to_numpy(), lat.to_numpy())
+    offset_km = np.hypot(x - frame["obec_x"].to_numpy(), y - frame["obec_y"].to_numpy()) / 1000
+    trusted = np.isfinite(offset_km) & (offset_km <= MAX_POINT_OFFSET_KM)
+    to_obec = hierarchy.set_index("obec_code")
+    frame["x"] = np.where(trusted, x, frame["obec_x"])
+    frame["y"] = np.where(trusted, y, frame["obec_y"])
+    frame["lon"] = np.where(trusted, lon, frame["obec_code"].map(to_obec["lon"]))
+    frame["lat"] = np.where(trusted, lat, frame["obec_code"].map(to_obec["lat"]))
+    frame["point_source"] = np.where(trusted, "adresa", "obec")
+    return frame
+
+
+def combine(*parts: ServiceData) -> ServiceData:
+    """Stack several loads (the register and an analyst's own list); ids must not collide."""
+    services = pd.concat([p.services for p in parts], ignore_index=True)
+    clash = services.duplicated(["service_id", "form", "capacity_unit"], keep=False)
+    if clash.any():
+        ids = sorted(services.loc[clash, "service_id"].unique())[:5]
+        raise DataFileError(None, "the same service id comes from several sources", column="service_id",
+                            expected="distinct ids (prefix your own, e.g. 'vlastni-1')", got=ids)
+    return ServiceData(services, pd.concat([p.places for p in parts], ignore_index=True),
+                       pd.concat([p.rejected for p in parts], ignore_index=True))
+
+
+def load_services(path: str | Path | None = None, *, use_cache: bool = True) -> ServiceData:
+    """Load services from a file (default: the MPSV catalogue in ``KPSS_DATA_DIR``).
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        ``rpss.json`` (official MPSV register), the catalogue CSV, or an analyst's
+        template (CSV/XLSX). Default: ``socialni_sluzby_seniori_2026-09.csv``.
+    use_cache : bool, default True
+        Cache the result as Parquet keyed by the files' content.
+    """
+    source = Path(path) if path else input_path(CATALOGUE_FILE)
+    if not source.is_file():
+        raise DataFileError(source, "file not found", expected="rpss.json, the catalogue CSV or a services template")
+    sources = [source, input_path(HIERARCHY_FILE), SERVICE_TYPES_FILE]
+    built: dict[str, ServiceData] = {}
+
+    def build(part: str):
+        def run() -> pd.DataFrame:
+            if "data" not in built:
+                built["data"] = standardize(read_services_file(source))
+            return getattr(built["data"], part)
+        return run
+
+    places = cached("services-places", sources, build("places"), use_cache=use_cache)
+    rejected = cached("services-rejected", sources, build("rejected"), use_cache=use_cache)
+    group = ["service_id", "form", "capacity_unit"]
+    services = places.drop_duplicates(group)[SERVICE_COLUMNS].reset_index(drop=True)
+    return ServiceData(services, places, rejected)
+
+
+def active_on(services: pd.DataFrame, date: str | pd.Timestamp) -> pd.DataFrame:
+    """Rows whose provision period includes ``date`` (an empty end date means still provided)."""
+    when = pd.Timestamp(date)
+    started = services["date_from"].isna() | (services["date_from"] <= when)
+    not_ended = services["date_to"].isna() | (services["date_to"] >= when)
+    return services[started & not_ended]

@@ -1,0 +1,173 @@
+"""Social services: the real catalogue, the rpss.json format, analysts' templates, rejections."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from kpss_lib.errors import DataFileError, UnknownValueError
+from kpss_lib.load import services as s
+
+FIXTURES = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return s.load_services()
+
+
+def test_code_list_covers_every_kind_of_the_act():
+    types = s.service_types()
+    assert len(types) == 34
+    assert types["paragraph"].str.startswith("§").all()
+    assert set(types["category"]) == set(s.CATEGORIES)
+    dps = types.set_index("type_name").loc["domovy pro seniory"]
+    assert (dps["paragraph"], dps["type_code"], dps["default_population"]) == ("§ 49", "13", "65+")
+    # Every MPSV code of the partial code list in the data directory is in ours with the same name.
+    from kpss_lib.config import input_path
+
+    partial = pd.read_csv(input_path("mpsv_druhy_socialnich_sluzeb_castecny.csv"), dtype=str)
+    ours = types.set_index("type_code")["type_name"]
+    for mpsv_id, name in zip(partial["mpsv_id"], partial["nazev"]):
+        assert ours[mpsv_id.split("/")[1]] == name
+
+
+@pytest.mark.parametrize("value", ["13", "§ 49", "49", "Domovy pro seniory", "domovy pro senioru"[:-1] + "y"])
+def test_resolve_service_type(value):
+    assert s.resolve_service_type(value)["type_code"] == "13"
+
+
+def test_unknown_service_type_lists_closest_names():
+    with pytest.raises(UnknownValueError, match="closest: domovy pro seniory"):
+        s.resolve_service_type("domov pro senory")
+
+
+def test_catalogue_loads_with_every_service_accounted_for(catalogue, data_dir):
+    raw = pd.read_csv(data_dir / s.CATALOGUE_FILE, dtype=str)
+    # Every source row is either a loaded place or a reported rejection.
+    assert len(catalogue.places) + len(catalogue.rejected) == len(raw)
+    loaded = set(catalogue.services["service_id"])
+    rejected_only = set(raw["sluzba_id"]) - loaded
+    assert len(loaded) + len(rejected_only) == raw["sluzba_id"].nunique() == 2224
+    assert rejected_only  # services whose every place has no address
+    assert set(catalogue.rejected["reason"].str.split(" ").str[0]) <= {"unknown", "duplicate"}
+    no_obec = raw["kod_obce"].isna().sum()
+    assert (catalogue.rejected["column"] == "obec_code").sum() == no_obec
+
+
+def test_catalogue_is_tidy_one_row_per_service_form_and_unit(catalogue):
+    services = catalogue.services
+    assert not services.duplicated(["service_id", "form", "capacity_unit"]).any()
+    assert set(services["form"]) == {"pobytová", "ambulantní", "terénní"}
+    assert set(services["capacity_unit"]) <= set(s.CAPACITY_UNITS.values())
+    assert services["provider_ico"].str.fullmatch(r"\d{8}").all()
+    assert services["kraj_code"].nunique() == 14
+    assert services[["orp_code", "okres_code", "kraj_code", "x", "y"]].notna().all().all()
+
+
+def test_capacity_shares_never_double_count(catalogue, data_dir):
+    raw = pd.read_csv(data_dir / s.CATALOGUE_FILE, dtype=str).dropna(subset=["kod_obce"])
+    raw["kapacita_pocet"] = raw["kapacita_pocet"].astype(float)
+    distinct = raw.drop_duplicates(["sluzba_id", "forma", "kapacita_typ"])
+    beds = distinct[(distinct["druh_kod"] == "13") & (distinct["kapacita_typ"] == "luzka")]["kapacita_pocet"].sum()
+    places = catalogue.places
+    beds_from_places = places[(places["type_code"] == "13") & (places["capacity_unit"] == "lůžka")]["capacity_share"].sum()
+    assert beds_from_places == pytest.approx(beds)
+    # Naively summing rows would double-count services listed at several places.
+    assert raw[(raw["druh_kod"] == "13") & (raw["kapacita_typ"] == "luzka")]["kapacita_pocet"].sum() > beds
+
+
+def test_far_point_falls_back_to_the_obec(catalogue):
+    far = catalogue.places[catalogue.places["place_id"] == "misto-80000606"]
+    assert not far.empty and (far["point_source"] == "obec").all()
+
+
+@pytest.fixture(scope="module")
+def rpss():
+    return s.standardize(s.read_rpss_json(FIXTURES / "rpss_small.json"))
+
+
+def test_rpss_json_reads_forms_units_and_facilities(rpss):
+    services = rpss.services.set_index(["service_id", "form", "capacity_unit"])
+    assert services.loc[("mpsv-101", "pobytová", "lůžka"), "capacity"] == 120
+    assert services.loc[("mpsv-102", "terénní", "klienti"), "capacity"] == 40
+    assert services.loc[("mpsv-102", "terénní", "intervence"), "capacity"] == 900
+    assert services.loc[("mpsv-102", "ambulantní", "klienti"), "capacity"] == 10
+    assert services.loc[("mpsv-102", "terénní", "klienti"), "target_groups"] == "senioři;pečující osoby"
+    places = rpss.places[rpss.places["service_id"] == "mpsv-102"]
+    assert sorted(places["obec_code"].unique()) == ["585513", "585599"]
+    assert places.groupby(["form", "capacity_unit"])["capacity_share"].sum().to_dict() == {
+        ("ambulantní", "klienti"): 10, ("terénní", "intervence"): 900, ("terénní", "klienti"): 40}
+    assert (rpss.places["point_source"] == "obec").all()  # the file has no coordinates
+    assert services.loc[("mpsv-107", "terénní", "klienti"), "provider_ico"] == "03017621"
+
+
+def test_rpss_rejections_are_reported_with_file_record_and_reason(rpss):
+    rejected = rpss.rejected
+    assert set(rejected["file"]) == {"rpss_small.json"}
+    by_reason = rejected.groupby("column")["record"].apply(list).to_dict()
+    assert any("id 103" in r for r in by_reason["capacity"])
+    assert any("id 104" in r for r in by_reason["obec_code"])
+    assert any("id 105" in r for r in by_reason["type_code"])
+    assert any("polozky[5]" in r for r in by_reason["service_id"])
+    assert set(rpss.services["service_id"]) == {"mpsv-101", "mpsv-102", "mpsv-107"}
+
+
+def test_personal_data_never_leaves_the_reader(rpss):
+    raw = s.read_rpss_json(FIXTURES / "rpss_small.json")
+    for frame in (raw, rpss.services, rpss.places, rpss.rejected):
+        text = frame.astype(str).to_csv()
+        assert "Soukromý-Statutár" not in text and "Tajná-Vedoucí" not in text
+        assert "mpsv.cz/priloha" not in text
+
+
+def test_rpss_json_that_is_not_the_format(tmp_path):
+    path = tmp_path / "rpss.json"
+    path.write_text('{"items": []}', encoding="utf-8")
+    with pytest.raises(DataFileError, match=r"rpss.json, column 'polozky': no list of services"):
+        s.read_rpss_json(path)
+    path.write_text('{"polozky": [', encoding="utf-8")
+    with pytest.raises(DataFileError, match=r"rpss.json, row 1: not valid JSON"):
+        s.read_rpss_json(path)
+
+
+def test_template_round_trip_in_czech_excel_csv(tmp_path):
+    template = s.write_services_template(tmp_path / "sluzby.csv")
+    frame = pd.read_csv(template, dtype=str)
+    assert list(frame.columns) == list(s.TEMPLATE_COLUMNS)
+    # An analyst fills it in Czech Excel and saves "CSV (oddělený středníkem)": cp1250, ';', decimal comma.
+    text = (";".join(s.TEMPLATE_COLUMNS) + "\n"
+            + "vlastni-1;Noclehárna pro muže;Naděje;00570931;§ 63;pobytová;5;lůžka;585599;Otrokovice;;;1. 1. 2027;;plánovaná\n"
+            + "vlastni-2;Denní stacionář;Charita;44017791;denní stacionáře;ambulantní;12,5;klienti;585513;;49,2;17,5;2027-01-01;;plánovaná\n"
+            + "vlastni-3;Bez obce;Charita;44017791;13;pobytová;10;lůžka;;;;;;;\n")
+    path = tmp_path / "vlastni.csv"
+    path.write_bytes(text.encode("cp1250"))
+    data = s.load_services(path, use_cache=False)
+    services = data.services.set_index("service_id")
+    assert services.loc["vlastni-1", "type_name"] == "noclehárny"
+    assert services.loc["vlastni-1", "date_from"] == pd.Timestamp("2027-01-01")
+    assert services.loc["vlastni-2", "capacity"] == 12.5
+    assert services.loc["vlastni-2", "point_source"] == "obec"  # 49,2/17,5 lies far from Napajedla
+    assert services.loc["vlastni-1", "status"] == "plánovaná"
+    assert data.rejected["record"].str.contains("vlastni-3").all()
+    assert "row 4" in data.rejected.iloc[0]["record"]
+
+
+def test_template_xlsx_round_trip(tmp_path):
+    path = s.write_services_template(tmp_path / "sluzby.xlsx")
+    data = s.load_services(path, use_cache=False)
+    assert data.services.loc[0, "type_name"] == "odlehčovací služby"
+    assert data.rejected.empty
+
+
+def test_template_missing_column(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("id_sluzby,nazev_sluzby\n1,x\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match=r"bad.csv: missing column\(s\) 'poskytovatel'"):
+        s.load_services(path, use_cache=False)
+
+
+def test_combining_sources_refuses_colliding_ids(catalogue):
+    with pytest.raises(DataFileError, match="same service id"):
+        s.combine(catalogue, catalogue)
