@@ -481,11 +481,8 @@ def load_services(path: str | Path | None = None, *, use_cache: bool = True) -> 
             return getattr(built["data"], part)
         return run
 
-    places = cached("services-places", sources, build("places"), use_cache=use_cache)
-    rejected = cached("services-rejected", sources, build("rejected"), use_cache=use_cache)
-    group = ["service_id", "form", "capacity_unit"]
-    services = places.drop_duplicates(group)[SERVICE_COLUMNS].reset_index(drop=True)
-    return ServiceData(services, places, rejected)
+    return ServiceData(*(cached(f"services-{part}", sources, build(part), use_cache=use_cache)
+                         for part in ("services", "places", "rejected")))
 
 
 def active_on(services: pd.DataFrame, date: str | pd.Timestamp) -> pd.DataFrame:
