@@ -22,7 +22,7 @@ def test_kpss_data_lists_inputs_with_rows_hashes_and_sources():
     result = run_kpss("data")
     assert result.returncode == 0, result.stderr
     assert "obce_hierarchie.csv" in result.stdout and "6258 rows" in result.stdout
-    assert "sha256:" in result.stdout and "projects.csv" in result.stdout
+    assert "sha256:" in result.stdout and "service_types.csv" in result.stdout
     assert "All inputs found" in result.stdout
 
 
