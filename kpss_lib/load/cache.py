@@ -25,8 +25,17 @@ from pyproj import CRS
 
 from kpss_lib.config import cache_dir
 
-#: Bump when the conversion code changes, so old cache entries are not reused.
+#: Bump to invalidate every cache entry by hand; the loaders' own source is hashed too.
 CACHE_VERSION = "1"
+
+
+@lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    """Hash of the loader modules' source, so an upgraded kpss never reads entries built by older code."""
+    digest = hashlib.sha256()
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(module.read_bytes())
+    return digest.hexdigest()
 
 _hash_memo: dict[str, str] = {}
 _HASH_INDEX = "file-hashes.json"
@@ -69,7 +78,7 @@ def file_sha256(path: str | Path) -> str:
 
 
 def cache_key(name: str, sources: Sequence[Path]) -> str:
-    digest = hashlib.sha256(f"{name}|{CACHE_VERSION}".encode())
+    digest = hashlib.sha256(f"{name}|{CACHE_VERSION}|{_code_fingerprint()}".encode())
     for source in sources:
         digest.update(file_sha256(source).encode())
     return digest.hexdigest()[:20]

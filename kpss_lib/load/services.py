@@ -49,10 +49,10 @@ MAX_POINT_OFFSET_KM = 25.0
 
 LONG_COLUMNS = ["service_id", "service_name", "provider_name", "provider_ico", "type_code",
                 "form", "capacity_unit", "capacity", "date_from", "date_to", "place_id",
-                "obec_code", "address", "lon", "lat", "status", "target_groups", "source", "record"]
+                "obec_code", "address", "lon", "lat", "status", "target_groups", "scope_orp", "source", "record"]
 SERVICE_COLUMNS = ["service_id", "service_name", "provider_name", "provider_ico", "type_code", "type_name",
                    "paragraph", "category", "form", "capacity", "capacity_unit", "date_from", "date_to",
-                   "status", "target_groups", "obec_code", "obec_name", "orp_code", "okres_code", "kraj_code",
+                   "status", "target_groups", "scope_orp", "obec_code", "obec_name", "orp_code", "okres_code", "kraj_code",
                    "lon", "lat", "x", "y", "point_source", "n_places", "source"]
 REJECTED_COLUMNS = ["file", "record", "column", "reason", "value"]
 
@@ -131,7 +131,7 @@ def read_catalogue(path: str | Path | None = None) -> pd.DataFrame:
         "capacity_unit": raw["kapacita_typ"], "capacity": raw["kapacita_pocet"],
         "date_from": raw["datum_od"], "date_to": raw["datum_do"], "place_id": raw["misto_id"],
         "obec_code": raw["kod_obce"], "address": address, "lon": raw["lng"], "lat": raw["lat"],
-        "status": "registrovaná", "target_groups": "senioři", "source": path.name,
+        "status": "registrovaná", "target_groups": "senioři", "scope_orp": pd.NA, "source": path.name,
         "record": [f"row {r} ({m})" for r, m in zip(raw.attrs["source_rows"], raw["misto_id"])],
     })
 
@@ -183,6 +183,7 @@ def read_rpss_json(path: str | Path) -> pd.DataFrame:
             "provider_name": provider.get("nazev"), "provider_ico": provider.get("ico"),
             "type_code": _id_suffix(item.get("druhSocialniSluzby"), "DruhSocialniSluzby"),
             "date_from": item.get("datumPoskytovaniOd"), "date_to": item.get("datumPoskytovaniDo"),
+            "scope_orp": _scope_orp(item.get("rozsirenePusobnostiVKraji")),
             "status": "registrovaná", "target_groups": ";".join(_TARGET_GROUP_CODES.get(g, f"CilovaSkupinaOsoby/{g}")
                                                                for g in groups if g),
             "source": path.name,
@@ -203,6 +204,29 @@ def read_rpss_json(path: str | Path) -> pd.DataFrame:
                         "record": f"polozky[{position}] (id {service_id})",
                     })
     return pd.DataFrame(records, columns=LONG_COLUMNS)
+
+
+def _scope_orp(scope: object) -> str | None:
+    """ORP references (``Orp/<code>``) anywhere in ``rozsirenePusobnostiVKraji``, ``;``-joined.
+
+    The register's territorial scope lists the ORP areas a service serves. Its inner
+    layout is not documented in RPSS_FORMAT.md, so every ``{"id": "Orp/N"}`` found at any
+    depth counts. MPSV code lists use RÚIAN codes: :func:`standardize` maps them to ČSÚ ORP codes.
+    """
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+        elif isinstance(node, str) and node.startswith("Orp/"):
+            found.append(node.split("/", 1)[1])
+
+    walk(scope)
+    return ";".join(dict.fromkeys(found)) or None
 
 
 # CilovaSkupinaOsoby codes seen in the register (RPSS_FORMAT.md); others are kept as codes.
@@ -248,6 +272,7 @@ def read_services_template(path: str | Path) -> pd.DataFrame:
     frame["status"] = frame["status"].fillna("plánovaná" if False else "neregistrovaná")
     frame["place_id"] = [f"{path.name}:{r}" for r in raw.attrs["source_rows"]]
     frame["target_groups"] = ""
+    frame["scope_orp"] = pd.NA
     frame["source"] = path.name
     frame["record"] = [f"row {r} ({s})" for r, s in zip(raw.attrs["source_rows"], raw["id_sluzby"])]
     return frame[LONG_COLUMNS]
@@ -410,6 +435,7 @@ def standardize(long: pd.DataFrame, hierarchy: pd.DataFrame | None = None) -> Se
     frame = _reject(rejected, frame, capacity_conflict, "capacity",
                     "the same service, form and unit has different capacities at different places")
 
+    frame["scope_orp"] = _scope_to_csu(frame["scope_orp"], hierarchy)
     frame = frame.merge(hierarchy[["obec_code", "obec_name", "orp_code", "orp_name", "okres_code", "kraj_code",
                                    "kraj_name", "x", "y"]].rename(columns={"x": "obec_x", "y": "obec_y"}),
                         on="obec_code", how="left")
@@ -428,6 +454,20 @@ def standardize(long: pd.DataFrame, hierarchy: pd.DataFrame | None = None) -> Se
     services = places.drop_duplicates(group)[SERVICE_COLUMNS].reset_index(drop=True)
     rejected_frame = pd.DataFrame(rejected, columns=REJECTED_COLUMNS)
     return ServiceData(services, places, rejected_frame)
+
+
+def _scope_to_csu(scope: pd.Series, hierarchy: pd.DataFrame) -> pd.Series:
+    """Map ``;``-lists of RÚIAN ORP codes (or ČSÚ ones) to ČSÚ ORP codes; unknown codes are dropped."""
+    ruian = dict(zip(hierarchy["orp_ruian_code"], hierarchy["orp_code"]))
+    csu = set(hierarchy["orp_code"])
+
+    def convert(value: object) -> object:
+        if not isinstance(value, str) or not value:
+            return pd.NA
+        codes = [ruian.get(c) or (c if c in csu else None) for c in value.split(";")]
+        return ";".join(c for c in dict.fromkeys(codes) if c) or pd.NA
+
+    return scope.map(convert)
 
 
 def _points(frame: pd.DataFrame, hierarchy: pd.DataFrame) -> pd.DataFrame:

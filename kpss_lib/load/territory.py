@@ -62,7 +62,7 @@ POPULATION_COLUMNS = list(POPULATION_GROUPS.values()) + [f"pop_{g}" for g in FIV
 
 _HIERARCHY_COLUMNS = {
     "KOD_OBEC": "obec_code", "NAZ_OBEC": "obec_name", "KOD_POU": "pou_code", "NAZ_POU": "pou_name",
-    "KOD_ORP": "orp_code", "NAZ_ORP": "orp_name", "KOD_OKRES": "okres_csu_code",
+    "KOD_ORP": "orp_code", "KOD_ORP_RUIAN": "orp_ruian_code", "NAZ_ORP": "orp_name", "KOD_OKRES": "okres_csu_code",
     "KOD_LAU1": "okres_code", "NAZ_LAU1": "okres_name", "KOD_KRAJ": "kraj_csu_code",
     "KOD_CZNUTS3": "kraj_code", "NAZ_CZNUTS3": "kraj_name", "lon": "lon", "lat": "lat",
 }
