@@ -12,6 +12,16 @@ from kpss_lib.errors import (
     UnknownValueError,
     ValidationError,
 )
+from kpss_lib.indicators.access import (
+    default_step_weights,
+    enhanced_two_step_fca,
+    gaussian_weights,
+    step_weights,
+    supply_points,
+    supply_ratios,
+    two_step_fca,
+)
+from kpss_lib.indicators.distance import nearest_distance_km, pairwise_distance_km, within_radius
 from kpss_lib.load.services import (
     ServiceData,
     load_services,
@@ -36,6 +46,8 @@ from kpss_lib.load.territory import (
 )
 
 __all__ = [
+    "default_step_weights", "enhanced_two_step_fca", "gaussian_weights", "step_weights", "supply_points",
+    "supply_ratios", "two_step_fca", "nearest_distance_km", "pairwise_distance_km", "within_radius",
     "ConfigError", "DataFileError", "KpssError", "RegionNotFoundError", "UnknownValueError", "ValidationError",
     "ServiceData", "load_services", "resolve_service_type", "service_types", "write_services_template",
     "POPULATION_GROUPS", "POPULATION_LABELS", "Region", "find_region", "load_kraje", "load_obce", "load_okresy",
