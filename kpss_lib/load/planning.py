@@ -243,12 +243,13 @@ def _key(text: object) -> str:
     return re.sub(r"[^0-9a-z/]+", "", normalize_name(str(text)))
 
 
-def _canonical_columns(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+def _canonical_columns(frame: pd.DataFrame, *column_maps: dict[str, str]) -> pd.DataFrame:
     """Rename Czech template labels (or variants of the English names) to the canonical names."""
     lookup = {}
-    for name, label in columns.items():
-        lookup[_key(name)] = name
-        lookup[_key(label)] = name
+    for columns in column_maps:
+        for name, label in columns.items():
+            lookup[_key(name)] = name
+            lookup[_key(label)] = name
     renamed = {c: lookup[_key(c)] for c in frame.columns if _key(c) in lookup}
     out = frame.rename(columns=renamed)
     out.attrs = dict(frame.attrs)
@@ -420,7 +421,7 @@ def _hierarchy() -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- projects and funding
 
-def _read_funding_long(path: Path, report: _Report) -> pd.DataFrame:
+def _read_funding_long(path: Path) -> pd.DataFrame:
     raw = _canonical_columns(read_table(path), FUNDING_COLUMNS)
     _require(raw, path, ["project_id", "source_kind", "amount_czk"], FUNDING_COLUMNS)
     rows = []
@@ -474,12 +475,12 @@ def load_projects(path: str | Path | None = None, funding_path: str | Path | Non
     if path is None:
         path, funding_path = PROJECTS_FILE, funding_path or FUNDING_FILE
     path = Path(path)
-    raw = _canonical_columns(read_table(path), {**PROJECT_COLUMNS, **{k: v for k, v in FUNDING_TEMPLATE_COLUMNS.items()}})
+    raw = _canonical_columns(read_table(path), PROJECT_COLUMNS, FUNDING_TEMPLATE_COLUMNS)
     _require(raw, path, ["project_id", "name", "start", "end", "total_czk"], PROJECT_COLUMNS)
     report = _Report()
     projects = _validate_projects(raw, path, report)
     if funding_path is not None:
-        funding_raw = _read_funding_long(Path(funding_path), report)
+        funding_raw = _read_funding_long(Path(funding_path))
     else:
         funding_raw = _read_funding_wide(raw, path)
     funding = _validate_funding(funding_raw, projects, report)
@@ -728,7 +729,7 @@ def load_partners(path: str | Path | None = None, members_path: str | Path | Non
         if projects is None:
             projects = load_projects().projects
     path = Path(path)
-    raw = _canonical_columns(read_table(path), {**PARTNER_COLUMNS, **MEMBER_COLUMNS})
+    raw = _canonical_columns(read_table(path), PARTNER_COLUMNS, MEMBER_COLUMNS)
     _require(raw, path, ["name", "kind"], PARTNER_COLUMNS)
     report = _Report()
     hierarchy = _hierarchy()

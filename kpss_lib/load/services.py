@@ -298,7 +298,7 @@ def write_services_template(path: str | Path, example: bool = True) -> Path:
     rows = []
     if example:
         rows.append({"id_sluzby": "vlastni-1", "nazev_sluzby": "Odlehčovací služba (plánovaná)",
-                     "poskytovatel": "Charita Otrokovice", "ico": "44017791", "druh": "odlehčovací služby",
+                     "poskytovatel": "Charita Otrokovice", "ico": "46276262", "druh": "odlehčovací služby",
                      "forma": "terénní", "kapacita": "12", "jednotka_kapacity": "klienti",
                      "kod_obce": "585599", "adresa": "Otrokovice", "lat": "", "lon": "",
                      "datum_od": "2027-01-01", "datum_do": "", "stav": "plánovaná"})
