@@ -175,4 +175,4 @@ def test_combining_sources_refuses_colliding_ids(catalogue):
 
 def test_rpss_territorial_scope_is_mapped_to_csu_orp_codes(rpss):
     # The fixture's scope names ORP Otrokovice by its RÚIAN code 1431, as MPSV code lists do.
-    assert set(rpss.services["scope_orp"].dropna()) == {"7205"}
+    assert set(rpss.services["scope_orp_codes"].dropna()) == {"7205"}

@@ -195,3 +195,10 @@ def test_invalid_geometry_is_repaired_and_reported(monkeypatch, tmp_path, data_d
     with pytest.warns(GeometryRepairedWarning, match=r"obce_polygony.geojson: repaired 1 invalid geometry.*585599"):
         obce = t.load_obce(use_cache=False)
     assert obce.geometry.is_valid.all()
+
+
+def test_every_orp_code_resolves_to_its_orp_even_where_a_kraj_code_is_equal():
+    orp = t.load_orp()
+    for code in orp["orp_code"]:
+        assert t.find_region(code).code == code
+    assert t.find_region("3107").level == "orp"  # 3107 is also a ČSÚ kraj-level code

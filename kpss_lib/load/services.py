@@ -49,10 +49,10 @@ MAX_POINT_OFFSET_KM = 25.0
 
 LONG_COLUMNS = ["service_id", "service_name", "provider_name", "provider_ico", "type_code",
                 "form", "capacity_unit", "capacity", "date_from", "date_to", "place_id",
-                "obec_code", "address", "lon", "lat", "status", "target_groups", "scope_orp", "source", "record"]
+                "obec_code", "address", "lon", "lat", "status", "target_groups", "scope_orp_codes", "source", "record"]
 SERVICE_COLUMNS = ["service_id", "service_name", "provider_name", "provider_ico", "type_code", "type_name",
                    "paragraph", "category", "form", "capacity", "capacity_unit", "date_from", "date_to",
-                   "status", "target_groups", "scope_orp", "obec_code", "obec_name", "orp_code", "okres_code", "kraj_code",
+                   "status", "target_groups", "scope_orp_codes", "obec_code", "obec_name", "orp_code", "okres_code", "kraj_code",
                    "lon", "lat", "x", "y", "point_source", "n_places", "source"]
 REJECTED_COLUMNS = ["file", "record", "column", "reason", "value"]
 
@@ -131,7 +131,7 @@ def read_catalogue(path: str | Path | None = None) -> pd.DataFrame:
         "capacity_unit": raw["kapacita_typ"], "capacity": raw["kapacita_pocet"],
         "date_from": raw["datum_od"], "date_to": raw["datum_do"], "place_id": raw["misto_id"],
         "obec_code": raw["kod_obce"], "address": address, "lon": raw["lng"], "lat": raw["lat"],
-        "status": "registrovaná", "target_groups": "senioři", "scope_orp": pd.NA, "source": path.name,
+        "status": "registrovaná", "target_groups": "senioři", "scope_orp_codes": pd.NA, "source": path.name,
         "record": [f"row {r} ({m})" for r, m in zip(raw.attrs["source_rows"], raw["misto_id"])],
     })
 
@@ -183,7 +183,7 @@ def read_rpss_json(path: str | Path) -> pd.DataFrame:
             "provider_name": provider.get("nazev"), "provider_ico": provider.get("ico"),
             "type_code": _id_suffix(item.get("druhSocialniSluzby"), "DruhSocialniSluzby"),
             "date_from": item.get("datumPoskytovaniOd"), "date_to": item.get("datumPoskytovaniDo"),
-            "scope_orp": _scope_orp(item.get("rozsirenePusobnostiVKraji")),
+            "scope_orp_codes": _scope_orp(item.get("rozsirenePusobnostiVKraji")),
             "status": "registrovaná", "target_groups": ";".join(_TARGET_GROUP_CODES.get(g, f"CilovaSkupinaOsoby/{g}")
                                                                for g in groups if g),
             "source": path.name,
@@ -272,7 +272,7 @@ def read_services_template(path: str | Path) -> pd.DataFrame:
     frame["status"] = frame["status"].fillna("plánovaná" if False else "neregistrovaná")
     frame["place_id"] = [f"{path.name}:{r}" for r in raw.attrs["source_rows"]]
     frame["target_groups"] = ""
-    frame["scope_orp"] = pd.NA
+    frame["scope_orp_codes"] = pd.NA
     frame["source"] = path.name
     frame["record"] = [f"row {r} ({s})" for r, s in zip(raw.attrs["source_rows"], raw["id_sluzby"])]
     return frame[LONG_COLUMNS]
@@ -435,7 +435,7 @@ def standardize(long: pd.DataFrame, hierarchy: pd.DataFrame | None = None) -> Se
     frame = _reject(rejected, frame, capacity_conflict, "capacity",
                     "the same service, form and unit has different capacities at different places")
 
-    frame["scope_orp"] = _scope_to_csu(frame["scope_orp"], hierarchy)
+    frame["scope_orp_codes"] = _scope_to_csu(frame["scope_orp_codes"], hierarchy)
     frame = frame.merge(hierarchy[["obec_code", "obec_name", "orp_code", "orp_name", "okres_code", "kraj_code",
                                    "kraj_name", "x", "y"]].rename(columns={"x": "obec_x", "y": "obec_y"}),
                         on="obec_code", how="left")

@@ -393,6 +393,10 @@ def find_region(query: "str | Region", level: str | None = None) -> Region:
     if level:
         by_code = by_code[by_code["level"] == level]
     by_code = by_code.drop_duplicates(["level", "code"])
+    if len(by_code) > 1:
+        # ČSÚ kraj codes (e.g. 3107) can equal ORP codes; a unit's own code wins over an alias.
+        primary = by_code[by_code["code"].str.upper() == upper]
+        by_code = primary if len(primary) == 1 else by_code
     if len(by_code) == 1:
         row = by_code.iloc[0]
         return _region_from_unit(row["level"], row["code"], row["name"])

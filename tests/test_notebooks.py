@@ -1,0 +1,99 @@
+"""The coverage and comparison notebooks run under papermill, and their run files plan correctly."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+papermill = pytest.importorskip("papermill")
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+PARAMS = NOTEBOOKS / "params"
+
+pytestmark = pytest.mark.slow
+
+
+def _run(name: str, tmp_path: Path, **parameters) -> str:
+    """Execute a notebook into tmp_path (outputs in tmp_path/out) and return the text of its outputs."""
+    output = tmp_path / f"{name}.out.ipynb"
+    papermill.execute_notebook(str(NOTEBOOKS / f"{name}.ipynb"), str(output),
+                               parameters={"output_dir": str(tmp_path / "out"), **parameters},
+                               kernel_name="python3", cwd=str(tmp_path), progress_bar=False)
+    book = nbformat.read(output, as_version=4)
+    texts = []
+    for cell in book.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream":
+                texts.append(out["text"])
+            elif "data" in out:
+                texts.extend(out["data"].get(kind, "") for kind in ("text/plain", "text/markdown", "text/html"))
+    return "\n".join(texts)
+
+
+@pytest.mark.parametrize("name", ["coverage_map", "compare_regions"])
+def test_committed_without_outputs_and_one_parameters_cell(name):
+    from papermill.translators import PythonTranslator
+
+    book = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    tagged = [c for c in book.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1
+    declared = [p.name for p in PythonTranslator.inspect(tagged[0])]
+    assert {"region" if name == "coverage_map" else "regions", "services", "population", "radius_km",
+            "output_dir"} <= set(declared)
+    assigned = [line.split("=")[0].strip() for line in tagged[0].source.splitlines()
+                if line.strip() and not line.startswith("#")]
+    assert declared == assigned
+    for cell in book.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+
+
+def test_coverage_notebook_for_one_orp(tmp_path, data_dir):
+    text = _run("coverage_map", tmp_path, region="ORP Otrokovice", level="obec",
+                services="domovy pro seniory, pečovatelská služba", radius_km=5.0)
+    assert "Území: ORP Otrokovice (7205)" in text
+    assert "Dostupnost 2SFCA" in text and "Bez služby do 5,0 km" in text
+    out = tmp_path / "out"
+    assert {"map.html", "ukazatele.xlsx", "bila_mista.csv", "obce.csv"} <= {p.name for p in out.iterdir()}
+    table = pd.read_excel(out / "ukazatele.xlsx", sheet_name="Ukazatele", dtype={"Kód jednotky": str})
+    assert len(table) == 11 and table["Kód jednotky"].iloc[-1] == "7205"  # 10 obcí + ORP
+    assert "Kapacita – terénní, klienti" in table.columns
+    page = (out / "map.html").read_text(encoding="utf-8")
+    assert "Otrokovice" in page and "leaflet" in page.lower()
+
+
+def test_compare_notebook_for_named_regions(tmp_path, data_dir):
+    text = _run("compare_regions", tmp_path, regions=["ORP Otrokovice", "ORP Zlín", "Otrokovicko"], within="")
+    assert "Sociálně podobná ORP" in text and "Otrokovicko" in text
+    out = tmp_path / "out"
+    assert {"map.html", "srovnani.xlsx", "kapacita_na_1000.png", "potreba_a_nabidka.png"} <= {
+        p.name for p in out.iterdir()}
+    table = pd.read_excel(out / "srovnani.xlsx", sheet_name="Ukazatele")
+    assert table["Území"].tolist() == ["Otrokovice", "Zlín", "Otrokovicko"]
+
+
+@pytest.mark.parametrize("parameters, message", [
+    ({"region": "Zlínsky krj"}, "Zlínský kraj (kraj CZ072)"),
+    ({"services": "domov"}, "ambiguous"),
+    ({"radius_km": -1.0}, "radius_km"),
+    ({"level": "county"}, "parametr level"),
+])
+def test_coverage_notebook_rejects_bad_parameters_at_the_top(tmp_path, data_dir, parameters, message):
+    with pytest.raises(papermill.PapermillExecutionError, match=re.escape(message)) as failed:
+        _run("coverage_map", tmp_path, **parameters)
+    assert failed.value.exec_count == 3  # the validation cell, before any computation
+
+
+def test_run_files_plan(data_dir):
+    from kpss_lib.runner import load_run_file, plan_run
+
+    name, jobs = plan_run(load_run_file(PARAMS / "seniori_zlinsky_kraj.yml"))
+    assert name == "seniori-zlinsky-kraj" and len(jobs) == 13
+    assert {job.parameters["region"] for job in jobs} >= {"7205", "7213"}
+    assert all(job.parameters["level"] == "obec" for job in jobs)
+    name, jobs = plan_run(load_run_file(PARAMS / "orp_jihomoravsky_kraj.yml"))
+    assert name == "orp-jihomoravsky-kraj" and len(jobs) == 1
+    assert jobs[0].parameters["within"] == "Jihomoravský kraj"
