@@ -1,0 +1,202 @@
+"""HTML output of batch runs: the code-free report of one executed notebook and the run index.
+
+Both writers take plain data (an executed notebook file, a manifest dict) so that they
+stay independent of how the notebooks were run (:mod:`kpss_lib.runner`).
+
+Folium maps in reports
+----------------------
+A folium map shown in a notebook is an ``<iframe srcdoc="...">`` holding the whole
+Leaflet page. nbconvert's ``lab`` template passes that HTML through unchanged as long
+as ``sanitize_html`` stays off (its default; sanitising strips the iframe), so the map
+renders in the exported report. But that page links Leaflet from a CDN, so a report
+opened offline (or years later, when the CDN link has rotted) would show an empty
+frame: :func:`export_report` therefore embeds the vendored Leaflet into every map
+frame (:func:`kpss_lib.mapio.embed_assets`), making the report one self-contained file.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import os
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from kpss_lib.errors import UnknownValueError
+from kpss_lib.mapio import embed_assets, write_text_atomic
+
+#: Czech labels of job statuses, as shown on the index page and in summaries.
+STATUS_LABELS = {"ok": "ok", "failed": "chyba", "timeout": "časový limit"}
+#: Czech labels of the overall run status.
+RUN_STATUS_LABELS = {
+    "ok": "všechny úlohy proběhly v pořádku",
+    "partial": "některé úlohy selhaly",
+    "failed": "všechny úlohy selhaly",
+}
+#: Cell tags that drop a whole cell, or its outputs, from the report.
+REMOVE_CELL_TAGS = frozenset({"remove-cell", "remove_cell", "papermill-error-cell-tag"})
+REMOVE_OUTPUT_TAGS = frozenset({"remove-output", "remove_output"})
+
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+#: A folium/branca map frame in an HTML output: the whole map page, HTML-escaped, in ``srcdoc``.
+_MAP_FRAME = re.compile(r'(<iframe\b[^>]*?\bsrcdoc=")([^"]*)(")')
+
+
+def embed_map_frames(text: str) -> tuple[str, list[str]]:
+    """Make every Leaflet map frame in an HTML fragment self-contained.
+
+    Returns the new fragment and the problems met; a frame whose assets cannot be
+    embedded (a plugin kpss does not vendor) is left as it was, linking its CDN.
+    """
+    problems: list[str] = []
+
+    def embed(match: re.Match) -> str:
+        page = html.unescape(match.group(2))
+        if "leaflet" not in page.lower():
+            return match.group(0)
+        try:
+            page = embed_assets(page)
+        except UnknownValueError as exc:
+            problems.append(str(exc))
+            return match.group(0)
+        return match.group(1) + html.escape(page, quote=True) + match.group(3)
+
+    return _MAP_FRAME.sub(embed, text), problems
+
+
+def _embed_notebook_maps(node) -> list[str]:
+    problems: list[str] = []
+    for cell in node.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "text/html" not in data:
+                continue
+            source = data["text/html"]
+            text = "".join(source) if isinstance(source, list) else source
+            if "srcdoc=" in text:
+                data["text/html"], found = embed_map_frames(text)
+                problems += found
+    return problems
+
+
+def export_report(notebook: str | os.PathLike, html_path: str | os.PathLike, *,
+                  title: str | None = None, self_contained: bool = True) -> Path:
+    """Export an executed notebook to a standalone HTML report without code cells.
+
+    Parameters
+    ----------
+    notebook : path
+        The executed ``.ipynb``.
+    html_path : path
+        Where the report goes (written atomically).
+    title : str, optional
+        The page title; default the notebook's file stem.
+    self_contained : bool, default True
+        Embed Leaflet into folium map frames so maps render offline; a map whose
+        assets cannot be embedded keeps its CDN links (with a warning).
+
+    Notes
+    -----
+    Uses nbconvert's ``lab`` template with inputs and prompts excluded. Cells tagged
+    ``remove-cell`` are dropped, cells tagged ``remove-output`` lose their outputs.
+    Outputs (tables, charts, folium maps) are kept as they are.
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    notebook = Path(notebook)
+    node = nbformat.read(notebook, as_version=4)
+    if self_contained:
+        for problem in _embed_notebook_maps(node):
+            warnings.warn(f"{notebook.name}: a map in the report still needs the network: {problem}",
+                          stacklevel=2)
+    exporter = HTMLExporter(
+        template_name="lab",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        # Sanitising would strip the iframe of folium maps; the outputs are our own.
+        sanitize_html=False,
+        language_code="cs",
+    )
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_cell_tags=set(REMOVE_CELL_TAGS),
+                              remove_all_outputs_tags=set(REMOVE_OUTPUT_TAGS), enabled=True),
+        enabled=True,
+    )
+    body, _ = exporter.from_notebook_node(node, resources={"metadata": {"name": title or notebook.stem}})
+    return write_text_atomic(body, html_path)
+
+
+# --------------------------------------------------------------------------- index page
+
+def _format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    if seconds < 60:
+        return f"{seconds:.1f} s".replace(".", ",")
+    minutes, secs = divmod(int(round(seconds)), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def _format_time(iso: str | None) -> str:
+    if not iso:
+        return "–"
+    try:
+        moment = _dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    zone = f" ({moment:%z})" if moment.tzinfo else ""
+    return f"{moment.day}. {moment.month}. {moment.year} {moment:%H:%M:%S}{zone}"
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_format_value(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_format_value(v)}" for k, v in value.items())
+    if isinstance(value, bool):
+        return "ano" if value else "ne"
+    if value is None:
+        return "–"
+    return str(value)
+
+
+def _href(relative: str | None) -> str | None:
+    # Relative POSIX path → URL path; quoting keeps odd file names working as links.
+    return quote(relative) if relative else None
+
+
+def render_index(manifest: dict[str, Any]) -> str:
+    """The run index page (Czech) for a run manifest; every data text is HTML-escaped."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(duration=_format_duration, when=_format_time, value=_format_value, href=_href)
+    counts = {status: sum(1 for job in manifest["jobs"] if job["status"] == status) for status in STATUS_LABELS}
+    return env.get_template("run_index.html.j2").render(
+        run=manifest,
+        counts=counts,
+        status_labels=STATUS_LABELS,
+        run_status_label=RUN_STATUS_LABELS.get(manifest["status"], manifest["status"]),
+        hidden_parameters={"output_dir"},
+    )
+
+
+def write_index(manifest: dict[str, Any], path: str | os.PathLike) -> Path:
+    """Write :func:`render_index` of ``manifest`` to ``path`` atomically."""
+    return write_text_atomic(render_index(manifest), path)
