@@ -20,13 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"kpss_lib.commands.{name}")
-        except ModuleNotFoundError as exc:  # TEMPORARY while commands are being written
-            if exc.name != f"kpss_lib.commands.{name}":
-                raise
-            continue
-        module.register(subparsers)
+        importlib.import_module(f"kpss_lib.commands.{name}").register(subparsers)
     return parser
 
 

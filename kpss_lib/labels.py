@@ -14,8 +14,6 @@ atomically.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -23,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from kpss_lib.errors import UnknownValueError
+from kpss_lib.fileio import atomic_path
 from kpss_lib.indicators.coverage import FORM_KEYS, UNIT_KEYS
 from kpss_lib.load.datapaq import DATAPAQ_INDICATORS
 from kpss_lib.load.territory import LEVEL_LABELS, POPULATION_LABELS
@@ -209,16 +208,8 @@ def table_description(table: pd.DataFrame, *, region: str | None = None, level: 
 
 
 def _atomic(path: Path, write) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(handle)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as temporary:
+        write(temporary)
     return path
 
 

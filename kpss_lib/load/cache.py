@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable, Sequence
-from pathlib import Path
-
 from functools import lru_cache
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -24,6 +21,7 @@ import shapely
 from pyproj import CRS
 
 from kpss_lib.config import cache_dir
+from kpss_lib.fileio import atomic_path, write_text_atomic
 
 #: Bump to invalidate every cache entry by hand; the loaders' own source is hashed too.
 CACHE_VERSION = "1"
@@ -49,13 +47,8 @@ def _load_hash_index() -> None:
 
 
 def _save_hash_index() -> None:
-    path = cache_dir() / _HASH_INDEX
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, tmp = tempfile.mkstemp(prefix=".hashes.", dir=path.parent)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(_hash_memo, out)
-        os.replace(tmp, path)
+        write_text_atomic(json.dumps(_hash_memo), cache_dir() / _HASH_INDEX)
     except OSError:
         pass  # only a speed-up
 
@@ -85,16 +78,9 @@ def cache_key(name: str, sources: Sequence[Path]) -> str:
 
 
 def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> None:
-    """Write (Geo)Parquet to a temporary file beside ``path`` and move it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    try:
-        frame.to_parquet(tmp_name, index=False)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    """Write (Geo)Parquet atomically."""
+    with atomic_path(path) as temporary:
+        frame.to_parquet(temporary, index=False)
 
 
 def cached(name: str, sources: Sequence[Path], build: Callable[[], pd.DataFrame],

@@ -912,7 +912,7 @@ def load_plan(path_or_name: str | Path = "zlin_2008_2012") -> Plan:
             report.add(path, record, "id", f"{kind} without an id")
             return None
         if text in ids:
-            report.add(path, record, "id", f"duplicated id", text)
+            report.add(path, record, "id", "duplicated id", text)
             return None
         ids.add(text)
         return text

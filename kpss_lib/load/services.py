@@ -20,8 +20,6 @@ Capacities of different units or forms are never added up anywhere in kpss.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +29,7 @@ from pyproj import Transformer
 
 from kpss_lib.config import CRS_METRIC, CRS_WGS84, PROJECT_DATA_DIR, input_path
 from kpss_lib.errors import DataFileError, UnknownValueError
+from kpss_lib.fileio import atomic_path
 from kpss_lib.load.cache import cached
 from kpss_lib.load.tables import parse_number, read_table
 from kpss_lib.load.territory import HIERARCHY_FILE, normalize_name, read_hierarchy
@@ -312,18 +311,11 @@ def write_table_atomic(frame: pd.DataFrame, path: Path) -> None:
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise UnknownValueError(f"unsupported output {path.name!r}; expected a .csv or .xlsx file name")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
-    os.close(handle)
-    try:
+    with atomic_path(path) as temporary:
         if suffix == ".csv":
-            frame.to_csv(tmp, index=False, encoding="utf-8-sig")
+            frame.to_csv(temporary, index=False, encoding="utf-8-sig")
         else:
-            frame.to_excel(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+            frame.to_excel(temporary, index=False)
 
 
 def read_services_file(path: str | Path) -> pd.DataFrame:
