@@ -27,7 +27,7 @@ from kpss_lib.indicators.need import need_table
 from kpss_lib.indicators.selection import Selection
 from kpss_lib.load.datapaq import load_datapaq
 from kpss_lib.load.services import load_services
-from kpss_lib.load.territory import Region, find_region, load_level, load_obce
+from kpss_lib.load.territory import Region, find_region, load_level, load_obce, population_column
 
 __all__ = [
     "compare_for",
@@ -78,6 +78,34 @@ def resolve_inputs(
     group = population or chosen.default_population()
     obce = pd.DataFrame(load_obce().drop(columns="geometry"))
     return resolved, obce, places, group
+
+
+#: Indicator bases computed in this process (they cover all of CZ, so every region reuses them).
+_BASES: dict[tuple, _coverage.IndicatorBasis] = {}
+
+
+def _basis(obce: pd.DataFrame, places: pd.DataFrame, group: str, **settings) -> _coverage.IndicatorBasis:
+    """The indicator basis of a selection over all of CZ, computed once per process.
+
+    Keyed by a fingerprint of the inputs' content (so a changed input is never served
+    stale), the target population and the settings; a request without 2SFCA
+    (``catchment_km=None``) reuses a basis that has it.
+    """
+    fingerprint = tuple(
+        int(pd.util.hash_pandas_object(frame[columns], index=False).sum())
+        for frame, columns in ((obce, ["obec_code", "x", "y", population_column(group)]),
+                               (places, ["service_id", "form", "capacity_unit", "capacity_share", "x", "y"])))
+    base = (fingerprint, group,
+            settings.get("radius_km"), settings.get("terrain_radius_km"), settings.get("terrain_attribution", "base"))
+    catchment = settings.get("catchment_km")
+    for key, basis in _BASES.items():
+        if key[:-1] == base and (key[-1] == catchment or catchment is None):
+            return basis
+    basis = _coverage.indicator_basis(obce, places, group, **settings)
+    if len(_BASES) > 32:
+        _BASES.clear()
+    _BASES[base + (catchment,)] = basis
+    return basis
 
 
 def _with_geometry(table: pd.DataFrame, level: str, key: str = "unit_code") -> gpd.GeoDataFrame:
@@ -136,9 +164,9 @@ def coverage_table(
         ``region`` (label), ``level``, ``selection`` and ``population``.
     """
     resolved, obce, places, group = resolve_inputs(region, selection, population, services_file)
-    table = _coverage.indicator_table(
-        obce, places, resolved, level, group, radius_km=radius_km, terrain_radius_km=terrain_radius_km,
-        catchment_km=catchment_km, terrain_attribution=terrain_attribution, total=total)
+    basis = _basis(obce, places, group, radius_km=radius_km, terrain_radius_km=terrain_radius_km,
+                   catchment_km=catchment_km, terrain_attribution=terrain_attribution)
+    table = _coverage.indicator_table(obce, places, resolved, level, group, total=total, basis=basis)
     table.attrs.update({"region": resolved.label, "level": level, "selection": places.attrs.get("selection", ""),
                         "population": group})
     return _with_geometry(table, level) if geometry else table
@@ -161,8 +189,9 @@ def nearest_for(
     adds the obec polygons (EPSG:4326).
     """
     resolved, obce, places, group = resolve_inputs(region, selection, population, services_file)
-    table = _coverage.nearest_distances(obce, places, resolved, group, radius_km=radius_km,
-                                        terrain_radius_km=terrain_radius_km, catchment_km=catchment_km)
+    basis = _basis(obce, places, group, radius_km=radius_km, terrain_radius_km=terrain_radius_km,
+                   catchment_km=catchment_km)
+    table = _coverage.nearest_distances(obce, places, resolved, group, basis=basis)
     table.attrs.update({"region": resolved.label, "selection": places.attrs.get("selection", "")})
     return _with_geometry(table, "obec", "obec_code") if geometry else table
 
@@ -179,7 +208,9 @@ def white_spots_for(
 ) -> pd.DataFrame | gpd.GeoDataFrame:
     """Obce of the region without a service of the selection within ``radius_km`` (see ``white_spots``)."""
     resolved, obce, places, group = resolve_inputs(region, selection, population, services_file)
-    table = _coverage.white_spots(obce, places, resolved, radius_km, group, terrain_radius_km=terrain_radius_km)
+    basis = _basis(obce, places, group, radius_km=radius_km, terrain_radius_km=terrain_radius_km,
+                   catchment_km=None)
+    table = _coverage.white_spots(obce, places, resolved, radius_km, group, basis=basis)
     table.attrs.update({"region": resolved.label, "selection": places.attrs.get("selection", "")})
     return _with_geometry(table, "obec", "obec_code") if geometry else table
 

@@ -751,7 +751,8 @@ def _kernel_manager_class(extra_env: Mapping[str, str]):
 #: turned into an ipykernel. matplotlib must not be among them: ipykernel picks the inline
 #: backend at start, which only works if matplotlib is imported afterwards.
 WARM_KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "kpss_lib", "folium",
-                       "geopandas", "pandas", "numpy", "jupyter_client")
+                       "geopandas", "pandas", "numpy", "jupyter_client",
+                       "kpss_lib.warmup")  # last: reads the common inputs once (see its docstring)
 
 #: Forking a warm interpreter is routine on Linux; macOS (Objective-C runtime, Accelerate)
 #: and Windows (no fork) start kernels cold.

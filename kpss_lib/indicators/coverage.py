@@ -616,14 +616,18 @@ def indicator_table(
     catchment_km: float | None = 20.0,
     terrain_attribution: str = "base",
     total: bool = False,
+    basis: IndicatorBasis | None = None,
 ) -> pd.DataFrame:
     """Every indicator per unit: supply, white spots, mean distance and 2SFCA.
 
     Parameters are those of :func:`indicator_basis` and :func:`aggregate`; with
     ``total=True`` a last row sums the whole region (``level`` = the region's level).
+    ``basis`` is an :func:`indicator_basis` of the same obce, places and settings,
+    computed earlier (it is the costly part): it is used instead of computing one.
     """
-    basis = indicator_basis(obce, places, population, radius_km=radius_km, terrain_radius_km=terrain_radius_km,
-                            catchment_km=catchment_km, terrain_attribution=terrain_attribution)
+    if basis is None:
+        basis = indicator_basis(obce, places, population, radius_km=radius_km, terrain_radius_km=terrain_radius_km,
+                                catchment_km=catchment_km, terrain_attribution=terrain_attribution)
     table = aggregate(basis, region, level)
     if total:
         whole = aggregate(basis, region, None)
@@ -658,8 +662,11 @@ def nearest_distances(
     radius_km: float = 10.0,
     terrain_radius_km: float = 15.0,
     catchment_km: float | None = None,
+    basis: IndicatorBasis | None = None,
 ) -> pd.DataFrame:
     """Every obec of the region with its distance to the nearest service of the selection.
+
+    ``basis``: a precomputed :func:`indicator_basis` of the same inputs and settings.
 
     Returns
     -------
@@ -672,8 +679,9 @@ def nearest_distances(
         ``white_spot``, ``terrain_reach``; with ``catchment_km`` also the 2SFCA
         ``access_per_1000_<measure>``.
     """
-    basis = indicator_basis(obce, places, population, radius_km=radius_km,
-                            terrain_radius_km=terrain_radius_km, catchment_km=catchment_km)
+    if basis is None:
+        basis = indicator_basis(obce, places, population, radius_km=radius_km,
+                                terrain_radius_km=terrain_radius_km, catchment_km=catchment_km)
     codes = set(region_obce_codes(region, basis.obce))
     table = basis.obce[basis.obce["obec_code"].isin(codes)].sort_values("obec_code").reset_index(drop=True)
     table.attrs = {"population": population, "settings": dict(basis.settings)}
@@ -688,6 +696,7 @@ def white_spots(
     population: str = "65+",
     *,
     terrain_radius_km: float = 15.0,
+    basis: IndicatorBasis | None = None,
 ) -> pd.DataFrame:
     """Obce of the region that no service of the selection covers.
 
@@ -701,7 +710,7 @@ def white_spots(
         population (largest first), so a working group sees first whom it leaves out.
     """
     table = nearest_distances(obce, places, region, population, radius_km=radius_km,
-                              terrain_radius_km=terrain_radius_km)
+                              terrain_radius_km=terrain_radius_km, basis=basis)
     spots = table[table["white_spot"]].sort_values(["population", "obec_code"], ascending=[False, True])
     spots = spots.reset_index(drop=True)
     spots.attrs = table.attrs

@@ -36,6 +36,8 @@ def _code_fingerprint() -> str:
     return digest.hexdigest()
 
 _hash_memo: dict[str, str] = {}
+#: Tables already read in this process, by cache file (whose name holds the content key).
+_memory: dict[Path, pd.DataFrame] = {}
 _HASH_INDEX = "file-hashes.json"
 
 
@@ -101,13 +103,18 @@ def cached(name: str, sources: Sequence[Path], build: Callable[[], pd.DataFrame]
     if not use_cache:
         return build()
     path = cache_dir() / f"{name}-{cache_key(name, sources)}.parquet"
+    if path in _memory:
+        return _memory[path].copy()  # a copy: callers may change what they get
     if path.is_file():
         try:
-            return _read(path)
+            frame = _read(path)
+            _memory[path] = frame
+            return frame.copy()
         except Exception:
             # A damaged entry (e.g. disk full earlier) is rebuilt, never trusted.
             path.unlink(missing_ok=True)
     frame = build()
+    _memory[path] = frame.copy()
     try:
         write_parquet_atomic(frame, path)
         for stale in path.parent.glob(f"{name}-*.parquet"):
