@@ -109,8 +109,9 @@ def _basis(obce: pd.DataFrame, places: pd.DataFrame, group: str, **settings) -> 
 
 
 def _with_geometry(table: pd.DataFrame, level: str, key: str = "unit_code") -> gpd.GeoDataFrame:
-    units = load_level(level)[[f"{level}_code", "geometry"]].rename(columns={f"{level}_code": key})
-    merged = units.merge(table, on=key, how="right")
+    units = load_level(level)
+    units = units.loc[units[f"{level}_code"].isin(table[key]), [f"{level}_code", "geometry"]]
+    merged = units.rename(columns={f"{level}_code": key}).merge(table, on=key, how="right")
     result = gpd.GeoDataFrame(merged, geometry="geometry", crs=units.crs)
     result.attrs = table.attrs
     return result
