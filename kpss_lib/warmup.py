@@ -13,8 +13,9 @@ from __future__ import annotations
 def warm() -> bool:
     """Load the common inputs into this process' caches; True when it worked."""
     try:
+        # Not mapclassify: it imports matplotlib, and ipykernel can only switch
+        # matplotlib to the inline backend if it is imported after the kernel starts.
         import branca  # noqa: F401  (imported lazily by maps)
-        import mapclassify  # noqa: F401
         import scipy.spatial  # noqa: F401
 
         from kpss_lib.load.datapaq import load_datapaq
