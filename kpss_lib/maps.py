@@ -791,6 +791,33 @@ class _MarkerLayer(JSCSSMixin, Layer):
             self.default_css = []
 
 
+class _FitBounds(MacroElement):
+    """Open the map on ``bounds`` with no zoom animation.
+
+    folium's ``L.map`` starts at ``zoom_start`` (8), so Leaflet animates a plain
+    ``fitBounds`` whenever the fitted zoom is at most 4 levels away (its
+    ``zoomAnimationThreshold``); e.g. an ORP at 1280×800 px fits at zoom 12. The animation
+    starts in the next frame, after our layers have created their SVG renderers, and
+    gives those SVGs the transition's transform (``scale(16)`` for 8 → 12). The SVGs
+    carry ``will-change: transform`` (leaflet.css), and Chromium rasterised them at that
+    passing scale and kept that raster once the transform was back at 1: polygons and
+    outlines were cut off below a line (seemingly as far as the 16× raster fitted its
+    tile memory), or drawn resampled at smaller scale steps. Fitting without
+    animation puts the map at its final view before any layer exists.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.fitBounds({{ this.bounds|tojson }}, {animate: false});
+        {% endmacro %}
+    """)
+
+    def __init__(self, bounds: list[list[float]]):
+        super().__init__()
+        self._name = "KpssFitBounds"
+        self.bounds = bounds
+
+
 def _finish(m: folium.Map) -> folium.Map:
     """Keep one layer control, last among the map's children (it must follow the layers it lists)."""
     for key in [k for k, child in m._children.items() if isinstance(child, folium.LayerControl)]:
@@ -834,7 +861,7 @@ def base_map(
     m.default_css = list(_LeafletAssets.default_css)
     if tiles is not None:
         folium.TileLayer(tiles, name="Podkladová mapa", control=False).add_to(m)
-    m.fit_bounds(box)
+    m.add_child(_FitBounds(box), name="kpss_fit_bounds")
     if title:
         m.get_root().title = _esc(title)
     _ensure_style(m)
