@@ -9,6 +9,7 @@ import pytest
 
 from kpss_lib.indicators import planning as ind
 from kpss_lib.load import planning
+from kpss_lib.load.tables import ico_is_valid
 from kpss_lib.load.territory import read_hierarchy
 
 SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
@@ -131,7 +132,7 @@ def test_partner_codes_are_real_and_homonyms_resolved(partners):
     located = table[table["obec_code"].notna()]
     assert located["lon"].notna().all()
     for ico in table["ico"].dropna():
-        assert planning.ico_is_valid(ico)
+        assert ico_is_valid(ico)
 
 
 def test_zlin_plan_structure(plan):

@@ -36,7 +36,7 @@ import yaml
 from kpss_lib.config import PROJECT_DATA_DIR
 from kpss_lib.errors import DataFileError, UnknownValueError, ValidationError
 from kpss_lib.load.services import service_types, write_table_atomic
-from kpss_lib.load.tables import parse_number, read_table
+from kpss_lib.load.tables import ico_is_valid, is_blank, normalize_ico, parse_date, parse_number, read_table
 from kpss_lib.load.territory import (find_region, load_micro_regions, load_obce, normalize_name,
                                      population_column, read_hierarchy)
 
@@ -265,9 +265,7 @@ def _require(frame: pd.DataFrame, path: Path, required: list[str], columns: dict
                             got=list(frame.columns))
 
 
-def _blank(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) or \
-        (isinstance(value, str) and value.strip() == "")
+_blank = is_blank
 
 
 def _text(value: object) -> str | None:
@@ -325,38 +323,6 @@ def _share(value: object) -> float | None:
     return parsed
 
 
-_MONTH_FORMATS = (re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})$"), re.compile(r"^(?P<m>\d{1,2})[/.](?P<y>\d{4})$"))
-_DAY_FORMATS = (re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[ T]00:00:00)?$"),
-                re.compile(r"^(?P<d>\d{1,2})\.\s*(?P<m>\d{1,2})\.\s*(?P<y>\d{4})$"))
-
-
-def parse_period_date(value: object, *, end: bool = False) -> pd.Timestamp | None:
-    """A start or end date of a period: ``2005-10-01``, ``1. 10. 2005``, or a month only.
-
-    A month only (``2005-10``, ``10/2005``, ``10.2005``) means its first day for a
-    start and its last day for an end (``end=True``), as the documents give periods
-    to the month ("říjen 2005 – červenec 2007").
-
-    Returns None for an empty cell; raises ValueError when the text is not a date.
-    """
-    if _blank(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.normalize()
-    text = str(value).strip()
-    for pattern in _DAY_FORMATS:
-        match = pattern.match(text)
-        if match:
-            return pd.Timestamp(int(match["y"]), int(match["m"]), int(match["d"]))
-    for pattern in _MONTH_FORMATS:
-        match = pattern.match(text)
-        if match:
-            year, month = int(match["y"]), int(match["m"])
-            day = calendar.monthrange(year, month)[1] if end else 1
-            return pd.Timestamp(year, month, day)
-    raise ValueError(f"not a date: {text!r}")
-
-
 def months_per_year(start: pd.Timestamp, end: pd.Timestamp) -> dict[int, float]:
     """Months of the period start..end (both days included) falling in each calendar year.
 
@@ -384,26 +350,6 @@ def months_per_year(start: pd.Timestamp, end: pd.Timestamp) -> dict[int, float]:
 def months_between(start: pd.Timestamp, end: pd.Timestamp) -> float:
     """Length of the period start..end (both days included) in months; see :func:`months_per_year`."""
     return sum(months_per_year(start, end).values())
-
-
-def ico_is_valid(ico: str) -> bool:
-    """Whether an 8-digit IČO passes the Czech mod-11 checksum."""
-    if not re.fullmatch(r"\d{8}", ico):
-        return False
-    weighted = sum(int(d) * w for d, w in zip(ico[:7], range(8, 1, -1)))
-    check = (11 - weighted % 11) % 10
-    return check == int(ico[7])
-
-
-def _clean_ico(value: object) -> str | None:
-    text = _text(value)
-    if text is None:
-        return None
-    text = text.replace(" ", "")
-    if text.endswith(".0"):
-        text = text[:-2]  # a number that went through Excel
-    # Excel drops leading zeros of IČO typed as a number ("00426326" → 426326).
-    return text.zfill(8) if text.isdigit() and len(text) < 8 else text
 
 
 def _vocabulary(value: object, allowed: tuple[str, ...]) -> str | None:
@@ -513,12 +459,12 @@ def _validate_projects(raw: pd.DataFrame, path: Path, report: _Report) -> pd.Dat
             report.add(path, record, "name", "project name is empty")
             bad = True
         try:
-            item["start"] = parse_period_date(row.get("start"))
-            item["end"] = parse_period_date(row.get("end"), end=True)
+            item["start"] = parse_date(row.get("start"))
+            item["end"] = parse_date(row.get("end"), end=True)
         except ValueError:
             for column, is_end in (("start", False), ("end", True)):
                 try:
-                    parse_period_date(row.get(column), end=is_end)
+                    parse_date(row.get(column), end=is_end)
                 except ValueError:
                     report.add(path, record, column, "not a date; expected 2005-10-01, 1. 10. 2005 or 10/2005",
                                row.get(column))
@@ -796,7 +742,7 @@ def _partner_item(row: pd.Series, path: Path, record: str, known_obce: set, repo
                        item[column])
             return None
         item[column] = value
-    item["ico"] = _clean_ico(row.get("ico"))
+    item["ico"] = normalize_ico(row.get("ico"))
     if item["ico"] is not None and not ico_is_valid(item["ico"]):
         report.add(path, record, "ico", "not a valid IČO (8 digits with the mod-11 check digit)", row.get("ico"))
         return None

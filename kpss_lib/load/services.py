@@ -31,7 +31,7 @@ from kpss_lib.config import CRS_METRIC, CRS_WGS84, PROJECT_DATA_DIR, input_path
 from kpss_lib.errors import DataFileError, UnknownValueError
 from kpss_lib.fileio import atomic_path
 from kpss_lib.load.cache import cached
-from kpss_lib.load.tables import parse_number, read_table
+from kpss_lib.load.tables import normalize_ico, parse_date, parse_number, read_table
 from kpss_lib.load.territory import HIERARCHY_FILE, normalize_name, read_hierarchy
 
 CATALOGUE_FILE = "socialni_sluzby_seniori_2026-09.csv"
@@ -348,26 +348,12 @@ def _to_float(value: object) -> float:
     return np.nan if parsed is None else parsed
 
 
-def _normalize_ico(value: object) -> object:
-    if not isinstance(value, str) and pd.isna(value):
-        return pd.NA
-    text = str(value).strip().replace(" ", "")
-    if text.endswith(".0"):
-        text = text[:-2]  # a number that went through Excel
-    return text.zfill(8) if text.isdigit() and len(text) <= 8 else text
-
-
 def _parse_date(value: object) -> pd.Timestamp | None:
-    """ISO dates (the register) or Czech D. M. YYYY (analysts' Excel); None when unreadable."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    """ISO (the register) or Czech D. M. YYYY (analysts' Excel) date; None when empty or unreadable."""
+    try:
+        return parse_date(value)
+    except ValueError:
         return None
-    text = str(value).strip().replace(" ", "")
-    for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%d.%m.%Y", "%Y-%m-%d%H:%M:%S"):
-        try:
-            return pd.Timestamp(pd.to_datetime(text, format=fmt))
-        except (ValueError, TypeError):
-            continue
-    return None
 
 
 def standardize(long: pd.DataFrame, hierarchy: pd.DataFrame | None = None) -> ServiceData:
@@ -390,7 +376,7 @@ def standardize(long: pd.DataFrame, hierarchy: pd.DataFrame | None = None) -> Se
 
     frame = _reject(rejected, frame, frame["service_id"].isna() | (frame["service_id"].astype(str).str.strip() == ""),
                     "service_id", "missing service id")
-    frame["provider_ico"] = frame["provider_ico"].map(_normalize_ico)
+    frame["provider_ico"] = frame["provider_ico"].map(normalize_ico)
     frame = _reject(rejected, frame, frame["provider_ico"].notna() & ~frame["provider_ico"].astype(str).str.fullmatch(r"\d{8}"),
                     "provider_ico", "IČO must be 8 digits")
     frame["type_code"] = frame["type_code"].astype("string").str.strip()

@@ -6,6 +6,7 @@ the Czech decimal comma and thousands spaces.
 """
 from __future__ import annotations
 
+import calendar
 import csv
 import io
 import re
@@ -96,7 +97,8 @@ def read_table(
             expected=f"columns {', '.join(required)}",
             got=list(frame.columns),
         )
-    frame = frame.apply(lambda col: col.str.strip() if col.dtype == object else col)
+    # pandas 3 reads text as the "str" dtype, pandas 2 as object: strip both.
+    frame = frame.apply(lambda col: col.str.strip() if pd.api.types.is_string_dtype(col) else col)
     frame.attrs["source_rows"] = list(range(2, len(frame) + 2))
     frame.attrs["path"] = str(path)
     return frame
@@ -144,3 +146,65 @@ def parse_number_column(frame: pd.DataFrame, column: str, path: str | Path | Non
             raise DataFileError(path or frame.attrs.get("path"), "not a number", row=line, column=column,
                                 expected="a number such as 1234 or 1 234,5", got=value) from None
     return pd.Series(values, index=frame.index, dtype="float64")
+
+
+def is_blank(value: object) -> bool:
+    """Whether a cell is empty: None, NA, NaN or only spaces."""
+    if value is None or value is pd.NA:
+        return True
+    if isinstance(value, float):
+        return value != value  # NaN
+    return isinstance(value, str) and value.strip() == ""
+
+
+_MONTH_FORMATS = (re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})$"), re.compile(r"^(?P<m>\d{1,2})[/.](?P<y>\d{4})$"))
+_DAY_FORMATS = (re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[ T]00:00:00)?$"),
+                re.compile(r"^(?P<d>\d{1,2})\.\s*(?P<m>\d{1,2})\.\s*(?P<y>\d{4})$"))
+
+
+def parse_date(value: object, *, end: bool = False) -> pd.Timestamp | None:
+    """A date written the ISO or the Czech way: ``2005-10-01``, ``1. 10. 2005``, or a month only.
+
+    A month only (``2005-10``, ``10/2005``, ``10.2005``) means its first day, or its
+    last day with ``end=True`` (documents give periods to the month: "říjen 2005 –
+    červenec 2007").
+
+    Returns None for an empty cell; raises ValueError when the text is not a date.
+    """
+    if is_blank(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.normalize()
+    text = str(value).strip()
+    for pattern in _DAY_FORMATS:
+        match = pattern.match(text)
+        if match:
+            return pd.Timestamp(int(match["y"]), int(match["m"]), int(match["d"]))
+    for pattern in _MONTH_FORMATS:
+        match = pattern.match(text)
+        if match:
+            year, month = int(match["y"]), int(match["m"])
+            day = calendar.monthrange(year, month)[1] if end else 1
+            return pd.Timestamp(year, month, day)
+    raise ValueError(f"not a date: {text!r}")
+
+
+def normalize_ico(value: object) -> str | None:
+    """An IČO as 8-digit text: spaces removed, leading zeros Excel dropped put back; None when empty.
+
+    Malformed values come back as they are, for :func:`ico_is_valid` to reject.
+    """
+    if is_blank(value):
+        return None
+    text = str(value).strip().replace(" ", "")
+    if text.endswith(".0"):
+        text = text[:-2]  # a number that went through Excel
+    return text.zfill(8) if text.isdigit() and len(text) < 8 else text
+
+
+def ico_is_valid(ico: str) -> bool:
+    """Whether an 8-digit IČO passes the Czech mod-11 checksum."""
+    if not re.fullmatch(r"\d{8}", ico):
+        return False
+    weighted = sum(int(d) * w for d, w in zip(ico[:7], range(8, 1, -1)))
+    return (11 - weighted % 11) % 10 == int(ico[7])
