@@ -44,7 +44,7 @@ def test_kpss_territory_writes_the_summary(tmp_path):
     out = tmp_path / "souhrn.csv"
     result = run_kpss("territory", "-o", str(out))
     assert result.returncode == 0, result.stderr
-    table = pd.read_csv(out, dtype={"Kód kraje (NUTS3)": str})
+    table = pd.read_csv(out, dtype={"Kód kraje (NUTS3)": str}, sep=";", encoding="utf-8-sig")
     total = table.set_index("Kód kraje (NUTS3)").loc["CZ"]
     assert total["Obyvatelé celkem"] == 10_701_777 and total["Počet ORP"] == 206 and total["Počet obcí"] == 6258
     assert table.set_index("Kód kraje (NUTS3)").loc["CZ072", "Počet ORP"] == 13

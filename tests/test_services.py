@@ -134,8 +134,8 @@ def test_rpss_json_that_is_not_the_format(tmp_path):
 
 def test_template_round_trip_in_czech_excel_csv(tmp_path):
     template = s.write_services_template(tmp_path / "sluzby.csv")
-    frame = pd.read_csv(template, dtype=str)
-    assert list(frame.columns) == list(s.TEMPLATE_COLUMNS)
+    frame = pd.read_csv(template, dtype=str, sep=";", encoding="utf-8-sig")
+    assert list(frame.columns) == list(s.TEMPLATE_COLUMNS) and frame.empty  # no example row to load by mistake
     # An analyst fills it in Czech Excel and saves "CSV (oddělený středníkem)": cp1250, ';', decimal comma.
     text = (";".join(s.TEMPLATE_COLUMNS) + "\n"
             + "vlastni-1;Noclehárna pro muže;Naděje;00570931;§ 63;pobytová;5;lůžka;585599;Otrokovice;;;1. 1. 2027;;plánovaná\n"
@@ -155,10 +155,36 @@ def test_template_round_trip_in_czech_excel_csv(tmp_path):
 
 
 def test_template_xlsx_round_trip(tmp_path):
-    path = s.write_services_template(tmp_path / "sluzby.xlsx")
+    path = s.write_services_template(tmp_path / "sluzby.xlsx", example=True)
     data = s.load_services(path, use_cache=False)
     assert data.services.loc[0, "type_name"] == "odlehčovací služby"
+    assert data.services.loc[0, "status"] == "plánovaná"
     assert data.rejected.empty
+
+
+def test_template_bad_status_and_reversed_dates_are_rejected(tmp_path):
+    path = tmp_path / "vlastni.csv"
+    header = ";".join(s.TEMPLATE_COLUMNS)
+    rows = [
+        "v1;Služba;Charita;46276262;13;pobytová;10;lůžka;585599;;;;2026-01-01;;nesmysl",
+        "v2;Služba;Charita;46276262;13;pobytová;10;lůžka;585599;;;;2026-01-01;2025-01-01;plánovaná",
+        "v3;Služba;Charita;46276262;13;pobytová;10;lůžka;585599;;;;2026-01-01;;Plánovaná",
+    ]
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    data = s.load_services(path, use_cache=False)
+    assert list(data.services["service_id"]) == ["v3"]
+    reasons = dict(zip(data.rejected["column"], data.rejected["record"]))
+    assert "v1" in reasons["status"] and "v2" in reasons["date_to"]
+
+
+def test_register_plus_an_analysts_own_list(tmp_path, catalogue):
+    own = tmp_path / "vlastni.csv"
+    own.write_text(";".join(s.TEMPLATE_COLUMNS) + "\n"
+                   + "vlastni-1;Noclehárna;Naděje;00570931;§ 63;pobytová;5;lůžka;585599;;;;2027-01-01;;plánovaná\n",
+                   encoding="utf-8")
+    both = s.load_services([None, own])
+    assert len(both.services) == len(catalogue.services) + 1
+    assert both.services.set_index("service_id").loc["vlastni-1", "status"] == "plánovaná"
 
 
 def test_template_missing_column(tmp_path):

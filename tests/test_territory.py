@@ -202,3 +202,15 @@ def test_every_orp_code_resolves_to_its_orp_even_where_a_kraj_code_is_equal():
     for code in orp["orp_code"]:
         assert t.find_region(code).code == code
     assert t.find_region("3107").level == "orp"  # 3107 is also a ČSÚ kraj-level code
+
+
+@pytest.mark.parametrize("query", [["585599", "Napajedla"], "585599, Napajedla", "585599;585513"])
+def test_a_list_of_obce_is_an_ad_hoc_micro_region(query):
+    region = t.find_region(query)
+    assert region.level == "mikroregion" and region.name == t.AD_HOC_NAME
+    assert region.obce == ("585513", "585599")
+
+
+def test_an_ad_hoc_micro_region_with_an_ambiguous_member_lists_candidates():
+    with pytest.raises(RegionNotFoundError, match="Lhota"):
+        t.find_region("585599, Lhota")

@@ -20,6 +20,9 @@ Capacities of different units or forms are never added up anywhere in kpss.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
+from typing import Union
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -268,13 +271,23 @@ def read_services_template(path: str | Path) -> pd.DataFrame:
     frame["type_code"] = frame["type_code"].map(type_code)
     frame["form"] = frame["form"].map(lambda v: _code_for(v, FORMS))
     frame["capacity_unit"] = frame["capacity_unit"].map(lambda v: _code_for(v, CAPACITY_UNITS))
-    frame["status"] = frame["status"].fillna("plánovaná" if False else "neregistrovaná")
+    frame["status"] = frame["status"].map(lambda v: _vocabulary(v, TEMPLATE_STATUSES, default="neregistrovaná"))
     frame["place_id"] = [f"{path.name}:{r}" for r in raw.attrs["source_rows"]]
     frame["target_groups"] = ""
     frame["scope_orp_codes"] = pd.NA
     frame["source"] = path.name
     frame["record"] = [f"row {r} ({s})" for r, s in zip(raw.attrs["source_rows"], raw["id_sluzby"])]
     return frame[LONG_COLUMNS]
+
+
+def _vocabulary(value: object, allowed: tuple[str, ...], default: str) -> object:
+    """The allowed spelling of ``value`` (case and diacritics forgiven); ``default`` when empty.
+
+    Anything else comes back unchanged, for :func:`standardize` to reject.
+    """
+    if not isinstance(value, str) or not value.strip():
+        return default
+    return next((a for a in allowed if normalize_name(a) == normalize_name(value)), value)
 
 
 def _code_for(value: object, codes: dict[str, str]) -> object:
@@ -287,11 +300,12 @@ def _code_for(value: object, codes: dict[str, str]) -> object:
     return value
 
 
-def write_services_template(path: str | Path, example: bool = True) -> Path:
+def write_services_template(path: str | Path, example: bool = False) -> Path:
     """Write the analysts' services template (CSV or XLSX by suffix), atomically.
 
-    With ``example=True`` one illustrative row shows the expected formats; analysts
-    overwrite it.
+    The columns are documented in ``data/README.md``. With ``example=True`` one
+    illustrative row shows the expected formats (it would load as a real service,
+    so it is off by default).
     """
     path = Path(path)
     rows = []
@@ -307,13 +321,13 @@ def write_services_template(path: str | Path, example: bool = True) -> Path:
 
 
 def write_table_atomic(frame: pd.DataFrame, path: Path) -> None:
-    """Write a table as CSV (UTF-8 with BOM, so Czech Excel opens it) or XLSX, atomically."""
+    """Write a table as CSV for Czech Excel (``;``-separated, decimal comma, UTF-8 with BOM) or XLSX, atomically."""
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise UnknownValueError(f"unsupported output {path.name!r}; expected a .csv or .xlsx file name")
     with atomic_path(path) as temporary:
         if suffix == ".csv":
-            frame.to_csv(temporary, index=False, encoding="utf-8-sig")
+            frame.to_csv(temporary, index=False, encoding="utf-8-sig", sep=";", decimal=",")
         else:
             frame.to_excel(temporary, index=False)
 
@@ -361,7 +375,7 @@ def standardize(long: pd.DataFrame, hierarchy: pd.DataFrame | None = None) -> Se
 
     Rejected (reported, not loaded): unknown or empty obec code, unknown service type,
     form or capacity unit, capacity that is missing, not a number or negative,
-    malformed IČO or date, a record repeated for the same service, form, unit and
+    malformed IČO or date, an end date before the start date, an unknown status, a record repeated for the same service, form, unit and
     place, and a service id whose provider or type contradicts its first record.
     Facility names differ per place in the register: they are kept as ``place_name``
     and the service takes the name of its first record.
@@ -397,6 +411,11 @@ def standardize(long: pd.DataFrame, hierarchy: pd.DataFrame | None = None) -> Se
         frame = _reject(rejected, frame, frame[column].notna() & parsed.isna(), column,
                         "not a date (expected YYYY-MM-DD or D. M. YYYY)")
         frame[column] = pd.to_datetime(frame[column].map(_parse_date))
+    frame = _reject(rejected, frame, frame["date_to"].notna() & frame["date_from"].notna()
+                    & (frame["date_to"] < frame["date_from"]), "date_to",
+                    "the provision ends before it starts (datum_do < datum_od)")
+    frame = _reject(rejected, frame, ~frame["status"].isin(TEMPLATE_STATUSES), "status",
+                    f"unknown status (expected one of {', '.join(TEMPLATE_STATUSES)})")
 
     key = ["service_id", "form", "capacity_unit", "place_id"]
     frame = _reject(rejected, frame, frame.duplicated(key), "service_id",
@@ -475,17 +494,27 @@ def combine(*parts: ServiceData) -> ServiceData:
                        pd.concat([p.rejected for p in parts], ignore_index=True))
 
 
-def load_services(path: str | Path | None = None, *, use_cache: bool = True) -> ServiceData:
-    """Load services from a file (default: the MPSV catalogue in ``KPSS_DATA_DIR``).
+ServicesInput = Union[str, Path, None, Sequence[Union[str, Path, None]]]
+
+
+def load_services(path: ServicesInput = None, *, use_cache: bool = True) -> ServiceData:
+    """Load services from one file or several (default: the MPSV catalogue in ``KPSS_DATA_DIR``).
 
     Parameters
     ----------
-    path : str or Path, optional
+    path : str, Path, None, or a list of them
         ``rpss.json`` (official MPSV register), the catalogue CSV, or an analyst's
-        template (CSV/XLSX). Default: ``socialni_sluzby_seniori_2026-09.csv``.
+        template (CSV/XLSX); None means the catalogue ``socialni_sluzby_seniori_2026-09.csv``.
+        A list combines several inputs, e.g. ``[None, "vlastni_sluzby.xlsx"]`` = the
+        register plus an analyst's own (unregistered or planned) services; their
+        service ids must not collide (see :func:`combine`).
     use_cache : bool, default True
-        Cache the result as Parquet keyed by the files' content.
+        Cache each file's tables as Parquet keyed by the files' content.
     """
+    if isinstance(path, (list, tuple)):
+        if not path:
+            raise UnknownValueError("no services input given: expected a file, None (the catalogue) or a list")
+        return combine(*(load_services(part, use_cache=use_cache) for part in path))
     source = Path(path) if path else input_path(CATALOGUE_FILE)
     if not source.is_file():
         raise DataFileError(source, "file not found", expected="rpss.json, the catalogue CSV or a services template")
@@ -499,7 +528,9 @@ def load_services(path: str | Path | None = None, *, use_cache: bool = True) -> 
             return getattr(built["data"], part)
         return run
 
-    return ServiceData(*(cached(f"services-{part}", sources, build(part), use_cache=use_cache)
+    # One cache entry per input file, so alternating inputs do not evict each other.
+    tag = re.sub(r"[^a-z0-9]+", "-", source.name.lower())
+    return ServiceData(*(cached(f"services-{part}-{tag}", sources, build(part), use_cache=use_cache)
                          for part in ("services", "places", "rejected")))
 
 

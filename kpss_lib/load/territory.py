@@ -359,13 +359,20 @@ def _describe(candidates: pd.DataFrame) -> list[str]:
     return out
 
 
-def find_region(query: "str | Region", level: str | None = None) -> Region:
+#: Name of a micro-region given as a list of obce (``"585599, 585513"``).
+AD_HOC_NAME = "vlastní mikroregion"
+
+
+def find_region(query: "str | Region | list[str]", level: str | None = None) -> Region:
     """Look a region up by code or name, forgiving case and diacritics.
 
     Accepts codes (obec ``585599``, ORP ``7205``, okres ``CZ0724`` or ``40851``, kraj
     ``CZ072`` or ``3131``, ``CZ`` for the whole country), names (``Zlínský kraj``,
     ``zlinsky kraj``), names with a level prefix (``ORP Otrokovice``, ``obec Otrokovice``,
-    ``okres Zlín``) and the names of micro-regions in ``data/micro_regions.yml``.
+    ``okres Zlín``), the names of micro-regions in ``data/micro_regions.yml``, and
+    a list of obce (codes or unambiguous names, as a list or a text separated by
+    commas or semicolons: ``"585599, Napajedla, 585858"``), which makes an ad-hoc
+    micro-region, so one can be given wherever a region is accepted (CLI, run files).
 
     Parameters
     ----------
@@ -382,6 +389,12 @@ def find_region(query: "str | Region", level: str | None = None) -> Region:
     """
     if isinstance(query, Region):
         return query
+    if isinstance(query, (list, tuple)) or (isinstance(query, str) and ("," in query or ";" in query)):
+        members = query if isinstance(query, (list, tuple)) else re.split(r"[,;]", query)
+        members = [str(m).strip() for m in members if str(m).strip()]
+        if len(members) > 1:
+            return micro_region(AD_HOC_NAME, members)
+        query = members[0] if members else ""
     if level is not None and level not in LEVELS + ("mikroregion",):
         raise UnknownValueError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)}, mikroregion")
     index = _index()
