@@ -18,11 +18,11 @@ from __future__ import annotations
 import base64
 import os
 import re
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
 from kpss_lib.errors import UnknownValueError
+from kpss_lib.fileio import write_text_atomic  # noqa: F401  (re-exported for report/runner)
 
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 
@@ -169,32 +169,6 @@ def map_html(m, *, self_contained: bool = True) -> str:
     """
     page = m.get_root().render()
     return embed_assets(page) if self_contained else page
-
-
-def write_text_atomic(text: str, path: str | os.PathLike, *, encoding: str = "utf-8") -> Path:
-    """Write ``text`` to ``path`` via a temporary file in the same folder and ``os.replace``.
-
-    On any error the temporary file is removed and an existing file at ``path`` is
-    left as it was. Missing parent folders are created.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    data = text.encode(encoding)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, target)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
-        raise
-    return target
 
 
 def save_map(m, path: str | os.PathLike, *, self_contained: bool = True) -> Path:

@@ -53,7 +53,7 @@ from typing import Any
 
 from kpss_lib import config
 from kpss_lib.errors import ConfigError, UnknownValueError
-from kpss_lib.mapio import write_text_atomic
+from kpss_lib.fileio import write_text_atomic
 from kpss_lib.report import STATUS_LABELS, export_report, write_index
 
 #: Name of the kernel that runs notebooks with the current interpreter.
