@@ -140,3 +140,22 @@ def test_capacity_for_measures_never_adds_units_or_forms():
     assert shelter.loc["klienti", "capacity"] == 7
     homes = table[table["measure_id"] == "2.1.1"]
     assert len(homes) == 1 and homes["n_services"].iloc[0] == 0 and homes["capacity"].isna().all()
+
+
+def test_capacity_for_measures_tells_none_in_the_area_from_a_kind_the_input_lacks():
+    # A seniors-only catalogue has homes for the elderly (none in area A) but no asylum houses at all.
+    places = pd.DataFrame({"service_id": ["s4"], "type_name": ["domovy pro seniory"], "form": ["pobytová"],
+                           "capacity_unit": ["lůžka"], "capacity_share": [40.0], "obec_code": ["Z"]})
+    plan = _plan()
+    plan.loc[plan["measure_id"] == "1.2.1", "service_type"] = "azylové domy"
+    table = ind.capacity_for_measures(plan, places, ["A"]).set_index("measure_id")
+    assert table.loc["2.1.1", "n_services"] == 0
+    assert table.loc["2.1.1", "coverage"] == ind.COVERAGE_NONE_IN_AREA
+    for measure in ("1.1.2", "1.2.1"):                  # noclehárny, azylové domy: not in the input
+        assert pd.isna(table.loc[measure, "n_services"])
+        assert table.loc[measure, "coverage"] == ind.COVERAGE_NOT_IN_INPUT == "vstupní data tento druh nepokrývají"
+    # The input's coverage may also be stated outright (e.g. a register known to hold every kind).
+    stated = ind.capacity_for_measures(plan, places, ["A"], input_kinds=["noclehárny"]).set_index("measure_id")
+    assert stated.loc["1.1.2", "n_services"] == 0 and stated.loc["1.1.2", "coverage"] == ind.COVERAGE_NONE_IN_AREA
+    found = ind.capacity_for_measures(plan, places, ["Z"]).set_index("measure_id")
+    assert found.loc["2.1.1", "n_services"] == 1 and found.loc["2.1.1", "coverage"] == ind.COVERAGE_IN_AREA

@@ -9,7 +9,7 @@ import pytest
 from kpss_lib.errors import DataFileError, KpssError, UnknownValueError, ValidationError
 from kpss_lib.indicators import planning as ind
 from kpss_lib.load import planning
-from kpss_lib.load.tables import read_table
+from kpss_lib.load.tables import parse_number, read_table
 
 
 def _write_cp1250(path: Path, lines: list[str]) -> Path:
@@ -50,7 +50,7 @@ def test_sources_not_adding_up_are_rejected_with_a_report(tmp_path):
         "a;Projekt A;2010-01;2010-12;1 723 038;;;1 378 430;137 843;206 000",
     ])
     with pytest.raises(KpssError, match="add up to") as info:
-        planning.load_projects(path)
+        planning.load_projects(path, strict=True)
     assert isinstance(info.value, ValidationError)
     rejected = info.value.rejected
     assert list(rejected.columns) == ["file", "record", "column", "reason", "value"]
@@ -60,20 +60,21 @@ def test_sources_not_adding_up_are_rejected_with_a_report(tmp_path):
 
 def test_one_crown_tolerance(tmp_path):
     path = _write_cp1250(tmp_path / "p.csv", [PROJECT_HEADER, "a;A;2010-01;2010-12;1000;;;500,4;500;"])
-    assert planning.load_projects(path).funding["amount_czk"].sum() == pytest.approx(1000.4)
+    assert planning.load_projects(path, strict=True).funding["amount_czk"].sum() == pytest.approx(1000.4)
 
 
 def test_period_ending_before_it_starts(tmp_path):
     path = _write_cp1250(tmp_path / "p.csv", [PROJECT_HEADER, "a;A;2011-05;2010-12;1000;;;1000;;"])
     with pytest.raises(KpssError, match="ends before it starts") as info:
-        planning.load_projects(path)
+        planning.load_projects(path, strict=True)
     assert info.value.rejected.iloc[0]["record"] == "row 2"
 
 
 def test_negative_amount(tmp_path):
     path = _write_cp1250(tmp_path / "p.csv", [PROJECT_HEADER, "a;A;2010-01;2010-12;1000;;;1200;-200;"])
-    with pytest.raises(KpssError, match="negative amount"):
-        planning.load_projects(path)
+    with pytest.raises(KpssError, match="state.*negative value|negative value") as info:
+        planning.load_projects(path, strict=True)
+    assert info.value.rejected[["column", "value"]].values.tolist() == [["amount_czk", "-200"]]
 
 
 def test_every_problem_is_listed_not_only_the_first(tmp_path):
@@ -83,14 +84,87 @@ def test_every_problem_is_listed_not_only_the_first(tmp_path):
         "b;B;2010-01;2010-12;abc;;;;;",
         "b;B again;2010-01;2010-12;10;;;10;;",
         "c;C;2010-01;2010-12;10;ORP;9999;10;;",
+        "d;D;1. 1. 2010;konec;-5;;;-5;;",
     ])
     with pytest.raises(ValidationError) as info:
-        planning.load_projects(path)
+        planning.load_projects(path, strict=True)
     reasons = info.value.rejected["reason"].tolist()
     assert any("ends before" in r for r in reasons)
-    assert any("not a number" in r for r in reasons)
     assert any("duplicated project id" in r for r in reasons)
     assert any("unknown orp_code" in r for r in reasons)
+    # One row with a bad date, a negative total and a negative source: all three are listed.
+    assert info.value.rejected.loc[info.value.rejected["record"] == "row 6", "column"].tolist() == [
+        "end", "total_czk", "amount_czk"]
+
+
+# A file an analyst brings: two good projects among bad ones.
+MIXED_PROJECTS = [
+    PROJECT_HEADER,
+    "ok1;Dobrý projekt;2010-01;2010-12;1 000;obec;585068;800;200;",        # row 2
+    "sum;Nesečtený;2010-01;2010-12;1 000;;;800;100;",                       # row 3: 900 ≠ 1 000
+    "late;Pozdě;2011-05;2010-12;1 000;;;1 000;;",                           # row 4: ends before it starts
+    "neg;Záporný;2010-01;2010-12;1 000;;;1 200;-200;",                      # row 5: negative source
+    "dup;První;2010-01;2010-12;10;;;10;;",                                  # row 6
+    "dup;Druhý;2010-01;2010-12;10;;;10;;",                                  # row 7: which "dup" is meant?
+    "ok2;Také dobrý;2012-01;2012-06;500;;;;;500",                           # row 8
+]
+
+
+def test_an_analysts_file_loads_its_valid_projects_and_reports_the_rest(tmp_path):
+    path = _write_cp1250(tmp_path / "projekty.csv", MIXED_PROJECTS)
+    data = planning.load_projects(path)
+    assert data.projects["project_id"].tolist() == ["ok1", "ok2"]
+    # A project kept out takes all its funding rows with it: no half-funded project.
+    assert sorted(set(data.funding["project_id"])) == ["ok1", "ok2"]
+    assert data.funding["amount_czk"].sum() == 1_500
+    left = data.left_out.set_index("project_id")
+    assert list(data.left_out.columns) == ["project_id", "name", "file", "record"]
+    assert sorted(left.index) == ["dup", "late", "neg", "sum"]
+    assert left.loc["dup", "record"] == "row 6, row 7" and left.loc["neg", "name"] == "Záporný"
+    assert (left["file"] == "projekty.csv").all()
+    rejected = data.rejected.set_index("record")
+    assert list(data.rejected.columns) == ["file", "record", "column", "reason", "value"]
+    assert "add up to" in rejected.loc["row 3", "reason"] and rejected.loc["row 3", "column"] == "amount_czk"
+    assert "ends before it starts" in rejected.loc["row 4", "reason"]
+    assert rejected.loc["row 5", "reason"] == "negative value" and rejected.loc["row 5", "value"] == "-200"
+    assert "duplicated project id" in rejected.loc["row 7", "reason"]
+    assert data.known_ids == {"ok1", "ok2", "dup", "late", "neg", "sum"}
+    assert repr(data) == "ProjectData(2 projects, 3 funding rows; 4 projects left out, 4 problems)"
+    # The same file with strict=True fails with the same report.
+    with pytest.raises(ValidationError) as info:
+        planning.load_projects(path, strict=True)
+    pd.testing.assert_frame_equal(info.value.rejected, data.rejected)
+
+
+def test_the_projects_own_data_fails_loudly_by_default(tmp_path, monkeypatch):
+    # data/ holds the documents' facts: an inconsistency there is a bug, not a row to skip.
+    projects = tmp_path / "projects.csv"
+    projects.write_text("project_id,name,start,end,total_czk\na,A,2010-01,2010-12,1000\n"
+                        "b,B,2010-01,2010-12,500\n", encoding="utf-8")
+    funding = tmp_path / "project_funding.csv"
+    funding.write_text("project_id,source_kind,amount_czk\na,EU/ESF,900\nb,obec,500\n", encoding="utf-8")
+    monkeypatch.setattr(planning, "PROJECTS_FILE", projects)
+    monkeypatch.setattr(planning, "FUNDING_FILE", funding)
+    with pytest.raises(ValidationError, match="add up to"):
+        planning.load_projects()
+    assert planning.load_projects(strict=False).projects["project_id"].tolist() == ["b"]
+
+
+def test_funding_row_problems_leave_the_project_out(tmp_path):
+    projects = tmp_path / "projects.csv"
+    projects.write_text("project_id,name,start,end,total_czk\nk,K,2012-06,2014-05,1000\n"
+                        "m,M,2012-06,2014-05,1000\nbad,Bad,2014-06,2012-05,10\n", encoding="utf-8")
+    funding = tmp_path / "funding.csv"
+    funding.write_text("project_id,source_kind,amount_czk\nk,EU/ESF,500\nk,nadace,500\nm,obec,1000\n"
+                       "bad,EU/ESF,-3\nx,obec,1\n", encoding="utf-8")
+    data = planning.load_projects(projects, funding)
+    assert data.projects["project_id"].tolist() == ["m"] and data.funding["project_id"].tolist() == ["m"]
+    assert sorted(data.left_out["project_id"]) == ["bad", "k"]
+    rejected = data.rejected.set_index(["file", "record"])
+    assert "unknown source kind" in rejected.loc[("funding.csv", "row 3"), "reason"]
+    # The rows of a project already left out are still checked, so one pass lists everything.
+    assert rejected.loc[("funding.csv", "row 5"), "reason"] == "negative value"
+    assert rejected.loc[("funding.csv", "row 6"), "reason"] == "funding for an unknown project"
 
 
 def test_long_funding_with_shares_only_computes_amounts(tmp_path):
@@ -114,7 +188,7 @@ def test_share_contradicting_amount_and_unknown_kind(tmp_path):
     funding.write_text("project_id,source_kind,amount_czk,share_stated\nk,EU/ESF,500,85 %\nk,nadace,500,\n"
                        "x,obec,1,\n", encoding="utf-8")
     with pytest.raises(ValidationError) as info:
-        planning.load_projects(projects, funding)
+        planning.load_projects(projects, funding, strict=True)
     reasons = " | ".join(info.value.rejected["reason"])
     assert "does not match amount / total" in reasons
     assert "unknown source kind" in reasons
@@ -157,6 +231,30 @@ def test_partners_bad_rows_reported_valid_rows_load(tmp_path):
     assert rejected.loc["row 7", "column"] == "ico"
     assert rejected.loc["row 8", "column"] == "obec_code" and "foreign" in rejected.loc["row 8", "reason"]
     assert rejected.loc["row 9", "column"] == "role_in_project"
+
+
+def test_partner_kind_is_required(tmp_path):
+    path = _write_cp1250(tmp_path / "partneri.csv", [
+        PARTNER_HEADER,
+        "Spolek bez druhu;;poskytovatel;;585068;p1;partner",      # kind forgotten
+        "Spolek Neznámý;neuvedeno;;;585068;p1;partner",           # kind not stated on purpose
+        "Město Zlín;obec;zadavatel;;585068;p1;žadatel",
+    ])
+    data = planning.load_partners(path)
+    assert sorted(data.partners["name"]) == ["Město Zlín", "Spolek Neznámý"]
+    assert data.partners.set_index("name").loc["Spolek Neznámý", "kind"] == "neuvedeno"
+    assert len(data.rejected) == 1
+    row = data.rejected.iloc[0]
+    assert (row["file"], row["record"], row["column"]) == ("partneri.csv", "row 2", "kind")
+    assert "partner kind is empty" in row["reason"] and "neuvedeno" in row["reason"]
+    assert sorted(data.members["name"]) == ["Město Zlín", "Spolek Neznámý"]   # no membership of the rejected one
+
+
+def test_own_partners_without_a_kind_in_the_documents_load_as_not_stated():
+    # data/partners.csv documents an empty kind as "the document does not say".
+    partners = planning.load_partners().partners.set_index("partner_id")
+    assert partners.loc["czp_zlinsky_kraj", "kind"] == "neuvedeno"
+    assert partners["kind"].notna().all()
 
 
 def test_partner_membership_in_unknown_project(tmp_path):
@@ -215,7 +313,7 @@ def test_monitoring_template_has_one_row_per_measure_and_year(plan, tmp_path):
     assert len(frame) == 67 * 5
     assert set(frame["Rok"]) == {"2008", "2009", "2010", "2011", "2012"}
     assert frame["Stav"].isna().all() and frame["Čerpáno [Kč]"].isna().all()
-    assert frame.loc[frame["ID opatření"] == "4.4.1", "Cílová hodnota"].iloc[0] in ("5.0", "5")
+    assert parse_number(frame.loc[frame["ID opatření"] == "4.4.1", "Cílová hodnota"].iloc[0]) == 5
     empty = planning.load_monitoring(path, plan)
     assert empty.records.empty and empty.rejected.empty and empty.not_filled == 335
 
@@ -240,6 +338,23 @@ def test_monitoring_bad_rows(plan, tmp_path):
     assert len(data.records) == 2 and data.not_filled == 1
     assert data.rejected["column"].tolist() == ["measure_id", "year", "state", "measure_id", "spent_czk", "state"]
     assert data.rejected.iloc[0]["value"] == "9.9.9"
+    assert data.rejected.iloc[-1]["value"] == "Skutečná hodnota: 1"
+
+
+def test_monitoring_note_without_a_state_is_reported_not_lost(plan, tmp_path):
+    path = _write_cp1250(tmp_path / "monitoring.csv", [
+        "ID opatření;Rok;Stav;Skutečná hodnota;Čerpáno [Kč];Poznámka",
+        "4.4.1;2009;;;;čeká se na rozpočet města",      # a note typed before the state was chosen
+        "4.4.1;2010;probíhá;;;obě místa v provozu",
+        "4.4.2;2010;;;;",                                # nothing: no record yet
+    ])
+    data = planning.load_monitoring(path, plan)
+    assert data.not_filled == 1
+    assert data.records[["measure_id", "year", "note"]].values.tolist() == [["4.4.1", 2010, "obě místa v provozu"]]
+    assert len(data.rejected) == 1
+    row = data.rejected.iloc[0]
+    assert (row["record"], row["column"]) == ("row 2", "state")
+    assert row["value"] == "Poznámka: čeká se na rozpočet města"
 
 
 def test_monitoring_of_another_plan(plan, tmp_path):

@@ -6,7 +6,7 @@ out, no file I/O, no plotting. Amounts are in Kč, shares in 0–1.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -333,8 +333,16 @@ def partner_matrix(members: pd.DataFrame) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- capacity beside measures
 
+#: ``coverage`` of :func:`capacity_for_measures`: services of the kind in the area; none
+#: in the area although the input has the kind elsewhere; the input lacks the kind
+#: altogether, so nothing can be said (a bare 0 would read as "none exists").
+COVERAGE_IN_AREA = "v území plánu jsou"
+COVERAGE_NONE_IN_AREA = "v území plánu žádná (druh ve vstupních datech je)"
+COVERAGE_NOT_IN_INPUT = "vstupní data tento druh nepokrývají"
+
+
 def capacity_for_measures(measures: pd.DataFrame, services: pd.DataFrame, area_obce: list[str] | set[str],
-                          ) -> pd.DataFrame:
+                          input_kinds: Iterable[str] | None = None) -> pd.DataFrame:
     """Registered capacity of the kind of service each measure is about, in the plan's area.
 
     Parameters
@@ -348,17 +356,26 @@ def capacity_for_measures(measures: pd.DataFrame, services: pd.DataFrame, area_o
         so a service with places inside and outside the area counts only its share)
         or ``ServiceData.services`` (``capacity`` at the seat); columns ``service_id,
         type_name, form, capacity_unit, obec_code``.
+        Pass the whole input, not only the area: which kinds it holds tells "none
+        in the area" from "not covered by the input".
     area_obce : list of str
         Obec codes of the plan's area.
+    input_kinds : iterable of str, optional
+        Kinds of service (``type_name``) the input covers; default the kinds present
+        in ``services``. The MPSV catalogue in ``KPSS_DATA_DIR`` lists services for
+        seniors only, so it has no noclehárny or azylové domy at all.
 
     Returns
     -------
     DataFrame
         one row per measure × form × capacity unit found: ``measure_id,
         measure_name, service_type, target_value, unit, form, capacity_unit,
-        capacity, n_services``; a measure whose kind has no registered service in
-        the area gets one row with ``n_services`` 0 and empty form, unit and
-        capacity. Capacities of different units or forms are never added together.
+        capacity, n_services`` (nullable int) and ``coverage``. A measure whose kind
+        has no service in the area gets one row with empty form, unit and capacity
+        and either ``n_services`` 0 and ``coverage`` :data:`COVERAGE_NONE_IN_AREA`
+        (the input has the kind elsewhere), or ``n_services`` <NA> and ``coverage``
+        :data:`COVERAGE_NOT_IN_INPUT` (the input lacks the kind: unknown, not 0).
+        Capacities of different units or forms are never added together.
     """
     value = "capacity_share" if "capacity_share" in services.columns else "capacity"
     needed = {"service_id", "type_name", "form", "capacity_unit", "obec_code", value}
@@ -374,7 +391,11 @@ def capacity_for_measures(measures: pd.DataFrame, services: pd.DataFrame, area_o
         capacity=(value, "sum"), n_services=("service_id", "nunique")).reset_index()
     out = wanted[["measure_id", "measure_name", "service_type", "target_value", "unit", "_type"]].merge(
         summary, on="_type", how="left")
-    out["n_services"] = out["n_services"].fillna(0).astype(int)
+    covered = {normalize_name(k) for k in (services["type_name"].dropna() if input_kinds is None else input_kinds)}
+    in_input = out["_type"].isin(covered)
+    found = out["n_services"].notna()
+    out["n_services"] = out["n_services"].fillna(0).astype("Int64").where(in_input | found, pd.NA)
+    out["coverage"] = np.select([found, in_input], [COVERAGE_IN_AREA, COVERAGE_NONE_IN_AREA], COVERAGE_NOT_IN_INPUT)
     return out.drop(columns="_type").reset_index(drop=True)
 
 
@@ -439,3 +460,66 @@ def plan_structure(measures: pd.DataFrame) -> pd.DataFrame:
         n_goals=("goal_id", "nunique"), n_measures=("measure_id", "size"),
         n_indicators=("target_value", "count"), n_service_kind=("service_type", "count"))
     return out.reset_index()
+
+
+# --------------------------------------------------------------------------- tables for people
+
+#: Czech labels of the columns of the planning tables (this module's results and the
+#: loaders' tables), for reports and exported files. Columns of the territory (``orp_code``,
+#: ``obec_name`` …) are left to :func:`kpss_lib.labels.to_czech`.
+COLUMN_LABELS = {
+    "project_id": "ID projektu", "name": "Název", "programme": "Program", "start": "Začátek", "end": "Konec",
+    "total_czk": "Celkové náklady [Kč]", "note": "Poznámka", "population": "Obyvatelé území",
+    "czk_per_inhabitant": "Kč na obyvatele", "czk_per_inhabitant_per_year": "Kč na obyvatele a rok",
+    "year": "Rok", "months": "Měsíců", "share": "Podíl [%]", "amount_czk": "Částka [Kč]",
+    "source_kind": "Druh zdroje",
+    "file": "Soubor", "record": "Záznam", "column": "Sloupec", "reason": "Důvod", "value": "Hodnota",
+    "partner_id": "ID partnera", "kind": "Druh", "triad_role": "Role v triádě", "ico": "IČO", "country": "Stát",
+    "role_in_project": "Role v projektu", "member_note": "Poznámka k účasti", "n_members": "Počet partnerů",
+    "participates": "Účastní se", "n_partners": "Počet partnerů", "partners": "Partneři", "projects": "Projekty",
+    "target_group_id": "ID cílové skupiny", "target_group_name": "Cílová skupina", "goal_id": "ID cíle",
+    "goal_name": "Cíl", "measure_id": "ID opatření", "measure_name": "Opatření", "start_year": "Od roku",
+    "end_year": "Do roku", "state": "Stav", "state_previous": "Stav v předchozím roce", "changed": "Změna stavu",
+    "problem": "Problém", "indicator_name": "Ukazatel", "target_value": "Cílová hodnota", "unit": "Jednotka",
+    "actual": "Skutečná hodnota", "actual_previous": "Skutečná hodnota v předchozím roce",
+    "actual_change": "Změna skutečné hodnoty", "spent_czk": "Čerpáno [Kč]",
+    "spent_previous": "Čerpáno v předchozím roce [Kč]", "attainment": "Plnění ukazatele [%]",
+    "indicator_attainment": "Průměrné plnění ukazatelů [%]", "n_measures": "Počet opatření",
+    "n_indicators": "Opatření s ukazatelem", "n_goals": "Počet cílů", "n_service_kind": "Opatření o druhu služby",
+    "service_type": "Druh služby", "form": "Forma", "capacity_unit": "Jednotka kapacity", "capacity": "Kapacita",
+    "n_services": "Počet služeb", "coverage": "Pokrytí vstupními daty",
+    **{f"n_{_slug(s)}": f"Opatření: {s}" for s in STATE_ORDER},
+    **{f"share_{_slug(s)}": f"Podíl opatření: {s} [%]" for s in STATE_ORDER},
+}
+
+
+def _is_share(name: str) -> bool:
+    return name in ("share", "attainment", "indicator_attainment") or name.startswith("share_") \
+        or name.endswith(" [podíl]")
+
+
+def czech_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a planning table for people: Czech column labels, shares as percentages.
+
+    Shares (``share``, ``share_*``, ``<kind> [podíl]``, ``attainment``,
+    ``indicator_attainment``; 0–1) become percentages rounded to 0.1 (``0.7999997`` →
+    ``80.0`` under a label ending ``[%]``); amounts in Kč are rounded to the haléř.
+    Other columns keep their values; names not in :data:`COLUMN_LABELS` keep their
+    names (territory columns are labelled by :func:`kpss_lib.labels.to_czech`, which
+    :func:`kpss_lib.labels.write_table` applies on its own).
+    """
+    out = pd.DataFrame(frame).copy()
+    labels = {}
+    for column in out.columns:
+        name = str(column)
+        if _is_share(name):
+            out[column] = (pd.to_numeric(out[column], errors="coerce") * 100).round(1)
+        elif (name.endswith(("_czk", "[Kč]")) or name.startswith("czk_")) and pd.api.types.is_float_dtype(out[column]):
+            out[column] = out[column].round(2)
+        if name.endswith(" [podíl]"):
+            labels[column] = name[: -len(" [podíl]")] + " – podíl [%]"
+        else:
+            labels[column] = COLUMN_LABELS.get(name, column)
+    out = out.rename(columns=labels)
+    out.attrs = dict(frame.attrs)
+    return out

@@ -9,14 +9,19 @@ column names of ``data/``).
 
 Validation policy
 -----------------
-* Projects and funding: any inconsistency (sources that do not add up to the
-  total within 1 Kč, a period that ends before it starts, a negative amount, an
-  unknown source kind or area) raises :class:`~kpss_lib.errors.ValidationError`
-  whose ``rejected`` lists every problem. Comparing projects side by side with one
-  of them silently missing would mislead, so nothing partial is returned.
-* Partners and monitoring: a bad row (unknown kind, role, obec code, measure,
-  state or year; a negative amount) is kept out and listed in ``rejected``; the
-  valid rows load. One typo should not hide a map of thirty partners.
+* Projects and funding: a project with any inconsistency (sources that do not add
+  up to the total within 1 Kč, a period that ends before it starts, a negative
+  amount, an unknown source kind or area) is kept out *as a whole*, with all its
+  funding rows: a project shown with part of its money would mislead. Every
+  problem is listed in ``rejected`` and the projects kept out in ``left_out``; the
+  valid projects load, so an analyst sees the rest of the file. With
+  ``strict=True`` (the default for the project's own ``data/``, whose totals are
+  facts of the documents and must fail loudly) any problem raises
+  :class:`~kpss_lib.errors.ValidationError` instead, and nothing partial is returned.
+* Partners and monitoring: a bad row (empty or unknown kind, unknown role, obec
+  code, measure, state or year; a negative amount; values or a note without a
+  state) is kept out and listed in ``rejected``; the valid rows load. One typo
+  should not hide a map of thirty partners.
 * Plans: a structural error (duplicated or misnumbered ids, a period that ends
   before it starts) raises ValidationError.
 
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +52,9 @@ from kpss_lib.load.territory import (find_region, load_micro_regions, load_obce,
 SOURCE_KINDS = ("EU/ESF", "státní rozpočet", "kraj", "obec", "jiné")
 #: Kinds of partner.
 PARTNER_KINDS = ("obec", "NNO", "příspěvková organizace", "státní instituce", "zahraniční partner")
+#: The kind of a partner whose source does not say it. The kind is required: an empty
+#: cell is rejected (a forgotten value), this word states the gap on purpose.
+KIND_NOT_STATED = "neuvedeno"
 #: Roles in the triad of community planning.
 TRIAD_ROLES = ("zadavatel", "poskytovatel", "uživatel")
 #: Roles of a partner in one project.
@@ -62,6 +71,7 @@ FUNDING_TOLERANCE_CZK = 1.0
 SHARE_TOLERANCE = 0.005
 
 REJECTED_COLUMNS = ["file", "record", "column", "reason", "value"]
+LEFT_OUT_COLUMNS = ["project_id", "name", "file", "record"]
 
 PROJECTS_FILE = PROJECT_DATA_DIR / "projects.csv"
 FUNDING_FILE = PROJECT_DATA_DIR / "project_funding.csv"
@@ -147,15 +157,28 @@ class ProjectData:
     ``funding``: one row per project × source, columns of :data:`FUNDING_COLUMNS`
     (``amount_czk`` float Kč, NaN when the document names the source without an
     amount; ``share_stated`` 0–1; ``amount_computed`` bool, True when the amount was
-    computed from a stated share). ``rejected``: empty after a successful load.
+    computed from a stated share). ``rejected``: one row per problem found (``file,
+    record, column, reason, value``). ``left_out``: the projects kept out because of
+    those problems (``project_id, name, file, record``; a problem row without a
+    usable project id is only in ``rejected``). Both are empty when every project is
+    consistent.
     """
 
     projects: pd.DataFrame
     funding: pd.DataFrame
     rejected: pd.DataFrame
+    left_out: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=LEFT_OUT_COLUMNS))
 
     def __repr__(self) -> str:
-        return f"ProjectData({len(self.projects)} projects, {len(self.funding)} funding rows)"
+        text = f"ProjectData({len(self.projects)} projects, {len(self.funding)} funding rows"
+        if len(self.rejected):
+            text += f"; {len(self.left_out)} projects left out, {len(self.rejected)} problems"
+        return text + ")"
+
+    @property
+    def known_ids(self) -> set[str]:
+        """Ids of every project in the input, the ones left out included (they exist, their data is wrong)."""
+        return set(self.projects["project_id"]) | set(self.left_out["project_id"])
 
 
 @dataclass(frozen=True)
@@ -222,8 +245,10 @@ class MonitoringData:
     ``records``: one row per measure × year with a recorded state: ``plan_id,
     measure_id, year, state, actual, spent_czk, note`` (numbers float; NaN = not
     filled in) plus the measure's columns from the plan. ``not_filled``: number of
-    template rows left empty (no state, value or money), which mean "no record yet"
-    and are neither records nor errors. ``rejected``: bad rows kept out.
+    template rows left empty (no state, value, money or note), which mean "no record
+    yet" and are neither records nor errors. ``rejected``: bad rows kept out; a row
+    with a value, money or a note but no state is one of them, with what was filled
+    in as its ``value``, so a note is never lost.
     """
 
     plan_id: str
@@ -283,7 +308,8 @@ class _Report:
         self.rows: list[dict] = []
 
     def add(self, file: object, record: object, column: str | None, reason: str, value: object = None) -> None:
-        self.rows.append({"file": str(file), "record": str(record), "column": column, "reason": reason,
+        # The file's name: the rows are read beside the path the error message names.
+        self.rows.append({"file": Path(str(file)).name, "record": str(record), "column": column, "reason": reason,
                           "value": None if _blank(value) else str(value)})
 
     def frame(self) -> pd.DataFrame:
@@ -293,13 +319,46 @@ class _Report:
         return bool(self.rows)
 
     def raise_if_any(self, what: str) -> None:
-        if not self.rows:
-            return
-        table = self.frame()
-        shown = "; ".join(f"{r.file} {r.record}: {r.column}: {r.reason}" + (f" (got {r.value!r})" if r.value else "")
-                          for r in table.head(5).itertuples())
-        more = f"; and {len(table) - 5} more" if len(table) > 5 else ""
-        raise ValidationError(f"{what}: {len(table)} problem(s): {shown}{more}", rejected=table)
+        if self.rows:
+            raise rejected_error(self.frame(), what)
+
+
+def rejected_error(rejected: pd.DataFrame, what: str, shown: int = 5) -> ValidationError:
+    """A ValidationError naming the first ``shown`` problems of a ``rejected`` table, which it carries.
+
+    Parameters
+    ----------
+    rejected : DataFrame
+        ``file, record, column, reason, value`` (as every loader here reports them).
+    what : str
+        What failed, e.g. "inconsistent projects in projekty.csv".
+    shown : int, default 5
+        Problems spelled out in the message; the rest are counted.
+    """
+    listed = "; ".join(f"{r.file} {r.record}: {r.column}: {r.reason}" + (f" (got {r.value!r})" if r.value else "")
+                       for r in rejected.head(shown).itertuples())
+    more = f"; and {len(rejected) - shown} more" if len(rejected) > shown else ""
+    return ValidationError(f"{what}: {len(rejected)} problem(s): {listed}{more}", rejected=rejected)
+
+
+def _non_negative(row: pd.Series, columns: tuple[str, ...], file: object, record: str,
+                  report: _Report) -> dict[str, float | None] | None:
+    """The numbers of ``columns`` (None for an empty cell), or None when any is not a number ≥ 0.
+
+    Every bad column of the row is reported, not only the first.
+    """
+    values: dict[str, float | None] = {}
+    for column in columns:
+        try:
+            value = _number(row.get(column))
+        except ValueError:
+            report.add(file, record, column, "not a number", row.get(column))
+            continue
+        if value is not None and value < 0:
+            report.add(file, record, column, "negative value", row.get(column))
+            continue
+        values[column] = value
+    return values if len(values) == len(columns) else None
 
 
 def _number(value: object) -> float | None:
@@ -390,7 +449,8 @@ def _read_funding_wide(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["file", "record", *FUNDING_COLUMNS])
 
 
-def load_projects(path: str | Path | None = None, funding_path: str | Path | None = None) -> ProjectData:
+def load_projects(path: str | Path | None = None, funding_path: str | Path | None = None, *,
+                  strict: bool | None = None) -> ProjectData:
     """Load projects and their funding, and check that they are consistent.
 
     Parameters
@@ -403,6 +463,13 @@ def load_projects(path: str | Path | None = None, funding_path: str | Path | Non
     funding_path : str or Path, optional
         A long funding table (format of ``data/project_funding.csv``) for the
         projects in ``path``. Default: the amount columns of ``path`` if it has them.
+    strict : bool, optional
+        True: any problem raises :class:`~kpss_lib.errors.ValidationError` and
+        nothing is returned. False: a project with a problem is kept out with all its
+        funding rows (listed in ``left_out``, every problem in ``rejected``) and the
+        consistent projects load. Default: True for the project's own data (its
+        totals are facts of the documents: a wrong one must fail loudly), False for
+        an analyst's file.
 
     Returns
     -------
@@ -413,83 +480,99 @@ def load_projects(path: str | Path | None = None, funding_path: str | Path | Non
     DataFileError
         when a file is missing or lacks a required column.
     ValidationError
-        when any project or funding row is inconsistent: funding sources that do not
-        add up to the stated total (tolerance 1 Kč), a period that ends before it
-        starts, negative or non-numeric amounts, unknown source kinds or area
-        levels, duplicated project ids. ``exc.rejected`` lists every problem.
+        with ``strict``, when any project or funding row is inconsistent: funding
+        sources that do not add up to the stated total (tolerance 1 Kč), a period that
+        ends before it starts, negative or non-numeric amounts, unknown source kinds or
+        area levels, duplicated project ids. ``exc.rejected`` lists every problem.
     """
-    if path is None:
+    own = path is None
+    if own:
         path, funding_path = PROJECTS_FILE, funding_path or FUNDING_FILE
+    strict = own if strict is None else strict
     path = Path(path)
     raw = _canonical_columns(read_table(path), PROJECT_COLUMNS, FUNDING_TEMPLATE_COLUMNS)
     _require(raw, path, ["project_id", "name", "start", "end", "total_czk"], PROJECT_COLUMNS)
     report = _Report()
-    projects = _validate_projects(raw, path, report)
+    projects, left_out = _validate_projects(raw, path, report)
     if funding_path is not None:
         funding_raw = _read_funding_long(Path(funding_path))
     else:
         funding_raw = _read_funding_wide(raw, path)
-    funding = _validate_funding(funding_raw, projects, report)
-    report.raise_if_any(f"inconsistent projects in {path}")
-    return ProjectData(projects.reset_index(drop=True), funding.reset_index(drop=True), report.frame())
+    funding, bad_funding = _validate_funding(funding_raw, projects, set(left_out), report)
+    if strict:
+        report.raise_if_any(f"inconsistent projects in {path}")
+    dropped = projects["project_id"].isin(bad_funding)
+    for project in projects[dropped].itertuples():
+        left_out[project.project_id] = {"project_id": project.project_id, "name": project.name, "file": path.name,
+                                        "record": project.record}
+    projects = projects[~dropped].reset_index(drop=True)
+    funding = funding[~funding["project_id"].isin(bad_funding)].reset_index(drop=True)
+    return ProjectData(projects, funding, report.frame(), pd.DataFrame(list(left_out.values()), columns=LEFT_OUT_COLUMNS))
 
 
-def load_funding(path: str | Path | None = None, funding_path: str | Path | None = None) -> pd.DataFrame:
+def load_funding(path: str | Path | None = None, funding_path: str | Path | None = None, *,
+                 strict: bool | None = None) -> pd.DataFrame:
     """The funding table of :func:`load_projects` (one row per project × source), validated the same way."""
-    return load_projects(path, funding_path).funding
+    return load_projects(path, funding_path, strict=strict).funding
 
 
-def _validate_projects(raw: pd.DataFrame, path: Path, report: _Report) -> pd.DataFrame:
+def _validate_projects(raw: pd.DataFrame, path: Path, report: _Report) -> tuple[pd.DataFrame, dict[str, dict]]:
+    """The consistent projects, and the projects kept out by id (``LEFT_OUT_COLUMNS`` as a dict each)."""
     hierarchy = None
     out = []
-    seen: dict[str, int] = {}
-    for line, (_, row) in zip(_rows(raw), raw.iterrows()):
+    left_out: dict[str, dict] = {}
+    lines = _rows(raw)
+    ids = [_text(v) for v in raw["project_id"]]
+    first_line: dict[str, int] = {}
+    for line, project_id in zip(lines, ids):
+        first_line.setdefault(project_id, line)
+    repeated = {i for i, n in Counter(ids).items() if i is not None and n > 1}
+    for line, project_id, (_, row) in zip(lines, ids, raw.iterrows()):
         record = f"row {line}"
-        project_id = _text(row.get("project_id"))
-        bad = False
         if project_id is None:
             report.add(path, record, "project_id", "project id is empty")
             continue
-        if project_id in seen:
-            report.add(path, record, "project_id", f"duplicated project id (first on row {seen[project_id]})", project_id)
+        if project_id in repeated:
+            # Which of the rows is meant cannot be told (nor, in the template, whose amounts
+            # are whose): every row of the id is left out.
+            if line != first_line[project_id]:
+                report.add(path, record, "project_id",
+                           f"duplicated project id (first on row {first_line[project_id]}); all its rows are left out",
+                           project_id)
+            entry = left_out.setdefault(project_id, {"project_id": project_id, "name": _text(row.get("name")),
+                                                     "file": path.name, "record": record})
+            if entry["record"] != record:
+                entry["record"] += f", {record}"
             continue
-        seen[project_id] = line
         item = {c: _text(row.get(c)) for c in PROJECT_COLUMNS}
+        bad = False
         if item["name"] is None:
             report.add(path, record, "name", "project name is empty")
             bad = True
-        try:
-            item["start"] = parse_date(row.get("start"))
-            item["end"] = parse_date(row.get("end"), end=True)
-        except ValueError:
-            for column, is_end in (("start", False), ("end", True)):
-                try:
-                    parse_date(row.get(column), end=is_end)
-                except ValueError:
-                    report.add(path, record, column, "not a date; expected 2005-10-01, 1. 10. 2005 or 10/2005",
-                               row.get(column))
-            continue
-        if item["start"] is None or item["end"] is None:
+        dates_ok = True
+        for column, is_end in (("start", False), ("end", True)):
+            try:
+                item[column] = parse_date(row.get(column), end=is_end)
+            except ValueError:
+                report.add(path, record, column, "not a date; expected 2005-10-01, 1. 10. 2005 or 10/2005",
+                           row.get(column))
+                bad, dates_ok = True, False
+        if dates_ok and (item["start"] is None or item["end"] is None):
             column = "start" if item["start"] is None else "end"
             report.add(path, record, column, "the period needs a start and an end")
             bad = True
-        elif item["end"] < item["start"]:
+        elif dates_ok and item["end"] < item["start"]:
             report.add(path, record, "end", f"the period ends before it starts ({item['start'].date()})",
                        item["end"].date())
             bad = True
-        for column in ("total_czk", "partners_stated"):
-            try:
-                item[column] = _number(row.get(column)) if column in row.index else None
-            except ValueError:
-                report.add(path, record, column, "not a number", row.get(column))
-                bad = True
-                continue
-            if item[column] is not None and item[column] < 0:
-                report.add(path, record, column, "negative value", row.get(column))
-                bad = True
-        if item["partners_stated"] is not None and item["partners_stated"] != int(item["partners_stated"]):
-            report.add(path, record, "partners_stated", "not a whole number", row.get("partners_stated"))
+        numbers = _non_negative(row, ("total_czk", "partners_stated"), path, record, report)
+        if numbers is None:
             bad = True
+        else:
+            item.update(numbers)
+            if item["partners_stated"] is not None and item["partners_stated"] != int(item["partners_stated"]):
+                report.add(path, record, "partners_stated", "not a whole number", row.get("partners_stated"))
+                bad = True
         level = item["area_level"]
         if level is not None:
             known = _vocabulary(level, AREA_LEVELS)
@@ -509,10 +592,13 @@ def _validate_projects(raw: pd.DataFrame, path: Path, report: _Report) -> pd.Dat
                     if problem:
                         report.add(path, record, "area_codes", problem, item["area_codes"])
                         bad = True
-        if not bad:
-            item["months"] = months_between(item["start"], item["end"])
-            item["record"] = record
-            out.append(item)
+        if bad:
+            left_out[project_id] = {"project_id": project_id, "name": item["name"], "file": path.name,
+                                    "record": record}
+            continue
+        item["months"] = months_between(item["start"], item["end"])
+        item["record"] = record
+        out.append(item)
     columns = list(PROJECT_COLUMNS) + ["months", "record"]
     projects = pd.DataFrame(out, columns=columns)
     projects["total_czk"] = projects["total_czk"].astype("float64")
@@ -520,7 +606,7 @@ def _validate_projects(raw: pd.DataFrame, path: Path, report: _Report) -> pd.Dat
     projects["start"] = pd.to_datetime(projects["start"])
     projects["end"] = pd.to_datetime(projects["end"])
     projects.attrs["path"] = str(path)
-    return projects
+    return projects, left_out
 
 
 def _check_area(level: str, codes: str, hierarchy: pd.DataFrame | None, micro_regions) -> str | None:
@@ -536,34 +622,38 @@ def _check_area(level: str, codes: str, hierarchy: pd.DataFrame | None, micro_re
     return f"unknown {column}(s) {', '.join(unknown)}" if unknown else None
 
 
-def _validate_funding(raw: pd.DataFrame, projects: pd.DataFrame, report: _Report) -> pd.DataFrame:
+def _validate_funding(raw: pd.DataFrame, projects: pd.DataFrame, left_out: set[str],
+                      report: _Report) -> tuple[pd.DataFrame, set[str]]:
+    """The funding rows of the consistent projects, and the ids of projects whose funding has a problem.
+
+    Rows of projects already left out are still checked, so that one pass over a file
+    lists every problem; they are never returned.
+    """
     totals = projects.set_index("project_id")["total_czk"].to_dict()
-    out = []
+    out, bad = [], set()
     for _, row in raw.iterrows():
         file, record = row["file"], row["record"]
         project_id = _text(row["project_id"])
-        if project_id not in totals:
+        if project_id not in totals and project_id not in left_out:
             report.add(file, record, "project_id", "funding for an unknown project", project_id)
             continue
+        problems = len(report.rows)
         kind = _vocabulary(row["source_kind"], SOURCE_KINDS)
         if kind is None:
             report.add(file, record, "source_kind", f"unknown source kind; expected one of {', '.join(SOURCE_KINDS)}",
                        row["source_kind"])
-            continue
-        try:
-            amount = _number(row["amount_czk"])
-        except ValueError:
-            report.add(file, record, "amount_czk", "not an amount in Kč", row["amount_czk"])
-            continue
+        numbers = _non_negative(row, ("amount_czk",), file, record, report)
         try:
             share = _share(row["share_stated"])
         except ValueError:
             report.add(file, record, "share_stated", "not a share; expected 0–1 or a percentage such as 85 %",
                        row["share_stated"])
+        if len(report.rows) > problems:
+            bad.add(project_id)
             continue
-        if amount is not None and amount < 0:
-            report.add(file, record, "amount_czk", "negative amount", row["amount_czk"])
+        if project_id in left_out:
             continue
+        amount = numbers["amount_czk"]
         total = totals[project_id]
         computed = False
         note = _text(row["note"])
@@ -576,6 +666,7 @@ def _validate_funding(raw: pd.DataFrame, projects: pd.DataFrame, report: _Report
             report.add(file, record, "share_stated",
                        f"stated share {share:.1%} does not match amount / total = {amount / total:.1%}",
                        row["share_stated"])
+            bad.add(project_id)
             continue
         out.append({"project_id": project_id, "source_kind": kind,
                     "source_name": _text(row["source_name"]) or kind, "amount_czk": amount,
@@ -587,19 +678,22 @@ def _validate_funding(raw: pd.DataFrame, projects: pd.DataFrame, report: _Report
     funding["amount_computed"] = funding["amount_computed"].astype(bool)
     for project_id, group in funding.groupby("project_id", sort=False):
         total = totals[project_id]
-        if np.isnan(total):
+        if np.isnan(total) or project_id in bad:
             continue
         known = group["amount_czk"].dropna()
+        records = ", ".join(dict.fromkeys(group["record"]))  # the template's sources share one row
         listed = " + ".join(f"{a:,.2f}".replace(",", " ") for a in known)
         if group["amount_czk"].notna().all() and abs(known.sum() - total) > FUNDING_TOLERANCE_CZK:
-            report.add(group["file"].iloc[0], ", ".join(group["record"]), "amount_czk",
+            report.add(group["file"].iloc[0], records, "amount_czk",
                        f"sources of project {project_id!r} add up to {listed} = {known.sum():,.2f} Kč, "
                        f"not the stated total {total:,.2f} Kč".replace(",", " "), known.sum())
+            bad.add(project_id)
         elif known.sum() > total + FUNDING_TOLERANCE_CZK:
-            report.add(group["file"].iloc[0], ", ".join(group["record"]), "amount_czk",
+            report.add(group["file"].iloc[0], records, "amount_czk",
                        f"known sources of project {project_id!r} ({known.sum():,.2f} Kč) exceed the stated total "
                        f"{total:,.2f} Kč".replace(",", " "), known.sum())
-    return funding.drop(columns=["file", "record"])
+            bad.add(project_id)
+    return funding.drop(columns=["file", "record"]), bad
 
 
 def project_area_obce(projects: pd.DataFrame) -> pd.DataFrame:
@@ -645,7 +739,7 @@ def project_area_population(projects: pd.DataFrame, group: str = "total") -> pd.
 # --------------------------------------------------------------------------- partners
 
 def load_partners(path: str | Path | None = None, members_path: str | Path | None = None, *,
-                  projects: pd.DataFrame | None = None) -> PartnerData:
+                  projects: "pd.DataFrame | ProjectData | None" = None) -> PartnerData:
     """Load partners and their project membership.
 
     Parameters
@@ -657,23 +751,36 @@ def load_partners(path: str | Path | None = None, members_path: str | Path | Non
     members_path : str or Path, optional
         A link table project × partner (format of ``data/project_partners.csv``).
         Default: the project columns of ``path``.
-    projects : DataFrame, optional
-        Known projects (``ProjectData.projects``); a membership in any other project
-        is rejected. Default: the project's own projects when ``path`` is None,
-        otherwise not checked.
+    projects : DataFrame or ProjectData, optional
+        Known projects (``ProjectData``, whose projects left out for inconsistent
+        funding still count as known, or a table with ``project_id``); a membership
+        in any other project is rejected. Default: the project's own projects when
+        ``path`` is None, otherwise not checked.
 
     Returns
     -------
     PartnerData
-        valid partners and memberships, and the rejected rows (unknown kind, triad
-        role, role in the project or obec code; an IČO that fails its checksum; an obec
-        code on a foreign partner; a partner listed twice with different attributes).
+        valid partners and memberships, and the rejected rows (empty or unknown kind,
+        unknown triad role, role in the project or obec code; an IČO that fails its
+        checksum; an obec code on a foreign partner; a partner listed twice with
+        different attributes).
+
+    Notes
+    -----
+    The kind (``Druh``) is required: write ``neuvedeno`` when the source does not say
+    it. In the project's own ``data/partners.csv`` an empty kind is documented to mean
+    exactly that (the documents do not state every legal form) and loads as ``neuvedeno``.
     """
     own = path is None
     if own:
         path, members_path = PARTNERS_FILE, members_path or MEMBERS_FILE
         if projects is None:
-            projects = load_projects().projects
+            projects = load_projects()
+    known_projects = None
+    if isinstance(projects, ProjectData):
+        known_projects = projects.known_ids
+    elif projects is not None:
+        known_projects = set(projects["project_id"])
     path = Path(path)
     raw = _canonical_columns(read_table(path), PARTNER_COLUMNS, MEMBER_COLUMNS)
     _require(raw, path, ["name", "kind"], PARTNER_COLUMNS)
@@ -711,7 +818,7 @@ def load_partners(path: str | Path | None = None, members_path: str | Path | Non
             member_rows.append({"file": members_path.name, "record": f"row {line}",
                                 "project_id": row.get("project_id"), "partner_id": row.get("partner_id"),
                                 "role_in_project": row.get("role_in_project"), "member_note": row.get("note")})
-    members = _validate_members(member_rows, partners, projects, report)
+    members = _validate_members(member_rows, partners, known_projects, report)
     table = pd.DataFrame(list(partners.values()), columns=list(PARTNER_COLUMNS) + ["record"]).drop(columns="record")
     places = hierarchy[["obec_code", "obec_name", "orp_code", "orp_name", "okres_code", "kraj_code", "kraj_name",
                         "lon", "lat"]]
@@ -725,6 +832,7 @@ def _slug(name: str) -> str:
 
 
 def _partner_item(row: pd.Series, path: Path, record: str, known_obce: set, report: _Report) -> dict | None:
+    """One partner row checked; None (and the reason reported) when it is kept out."""
     name = _text(row.get("name"))
     if name is None:
         report.add(path, record, "name", "partner name is empty")
@@ -732,7 +840,12 @@ def _partner_item(row: pd.Series, path: Path, record: str, known_obce: set, repo
     item = {c: _text(row.get(c)) for c in PARTNER_COLUMNS}
     item["record"] = record
     item["partner_id"] = item["partner_id"] or _slug(name)
-    checks = (("kind", PARTNER_KINDS), ("triad_role", TRIAD_ROLES))
+    kinds = PARTNER_KINDS + (KIND_NOT_STATED,)
+    if item["kind"] is None:
+        report.add(path, record, "kind", f"partner kind is empty; expected one of {', '.join(kinds)} "
+                   f"({KIND_NOT_STATED!r} when the source does not say)")
+        return None
+    checks = (("kind", kinds), ("triad_role", TRIAD_ROLES))
     for column, allowed in checks:
         if item[column] is None:
             continue
@@ -761,8 +874,8 @@ def _partner_item(row: pd.Series, path: Path, record: str, known_obce: set, repo
     return item
 
 
-def _validate_members(rows: list[dict], partners: dict, projects: pd.DataFrame | None, report: _Report) -> pd.DataFrame:
-    known_projects = None if projects is None else set(projects["project_id"])
+def _validate_members(rows: list[dict], partners: dict, known_projects: set[str] | None,
+                      report: _Report) -> pd.DataFrame:
     out, seen = [], set()
     for row in rows:
         project_id, partner_id = _text(row["project_id"]), _text(row["partner_id"])
@@ -956,8 +1069,11 @@ def load_monitoring(path: str | Path | None, plan: "Plan | str | Path" = "zlin_2
     MonitoringData
         valid records; rows with an unknown measure id, state or year (outside the
         plan period), a value that is not a number, a negative amount, a duplicated
-        measure × year, or values without a state, are kept out and listed in
-        ``rejected``. Rows left empty count as ``not_filled``.
+        measure × year, or a value, amount or note without a state, are kept out and
+        listed in ``rejected`` (a row without a state carries what was filled in as
+        its ``value``, e.g. ``Poznámka: čeká se na rozpočet``, so a note typed before
+        the state is chosen is reported, not lost). Rows with none of ``Stav``,
+        ``Skutečná hodnota``, ``Čerpáno [Kč]``, ``Poznámka`` count as ``not_filled``.
 
     Raises
     ------
@@ -984,8 +1100,9 @@ def load_monitoring(path: str | Path | None, plan: "Plan | str | Path" = "zlin_2
     out, seen, not_filled = [], {}, 0
     for line, (_, row) in zip(_rows(raw), raw.iterrows()):
         record = f"row {line}"
-        state_text, actual_text, spent_text = (_text(row.get(c)) for c in ("state", "actual", "spent_czk"))
-        if state_text is None and actual_text is None and spent_text is None:
+        state_text = _text(row.get("state"))
+        filled = {c: _text(row.get(c)) for c in ("actual", "spent_czk", "note") if _text(row.get(c)) is not None}
+        if state_text is None and not filled:
             not_filled += 1
             continue
         measure_id = _text(row.get("measure_id"))
@@ -1002,27 +1119,17 @@ def load_monitoring(path: str | Path | None, plan: "Plan | str | Path" = "zlin_2
             continue
         year = int(year)
         if state_text is None:
-            report.add(path, record, "state", "values without a state; expected one of " + ", ".join(MONITORING_STATES))
+            report.add(path, record, "state", "values without a state; expected one of "
+                       + ", ".join(MONITORING_STATES) + " (the value column lists what was filled in)",
+                       "; ".join(f"{MONITORING_COLUMNS[c]}: {v}" for c, v in filled.items()))
             continue
         state = _vocabulary(state_text, MONITORING_STATES)
         if state is None:
             report.add(path, record, "state", f"unknown state; expected one of {', '.join(MONITORING_STATES)}",
                        state_text)
             continue
-        values = {}
-        bad = False
-        for column in ("actual", "spent_czk"):
-            try:
-                values[column] = _number(row.get(column))
-            except ValueError:
-                report.add(path, record, column, "not a number", row.get(column))
-                bad = True
-                break
-            if values[column] is not None and values[column] < 0:
-                report.add(path, record, column, "negative value", row.get(column))
-                bad = True
-                break
-        if bad:
+        values = _non_negative(row, ("actual", "spent_czk"), path, record, report)
+        if values is None:
             continue
         if (measure_id, year) in seen:
             report.add(path, record, "measure_id", f"measure {measure_id} recorded twice for {year} "
