@@ -8,7 +8,9 @@ Windows. An older file at the same path stays intact until the new one is comple
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -59,3 +61,36 @@ def write_text_atomic(text: str, path: str | os.PathLike, *, encoding: str = "ut
             handle.flush()
             os.fsync(handle.fileno())
     return Path(path)
+
+
+_WINDOWS_DEVICE_NAMES = frozenset({"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(1, 10)}
+                                  | {f"lpt{i}" for i in range(1, 10)})
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    """A stable, file-system-safe name: ASCII lower case, digits and single hyphens.
+
+    ``"Zlínský kraj"`` → ``"zlinsky-kraj"``, ``"Valašské Meziříčí"`` → ``"valasske-mezirici"``.
+
+    Parameters
+    ----------
+    text : str
+        Any text; diacritics are dropped, everything but letters and digits becomes ``-``.
+    max_length : int, default 80
+        Longer slugs are cut at a hyphen where possible.
+
+    Returns
+    -------
+    str
+        The slug; empty when ``text`` has no letters or digits. Windows device names
+        (``con``, ``nul``, ...) get a trailing ``-x`` so the file opens everywhere.
+    """
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    ascii_text = decomposed.encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    if len(slug) > max_length:
+        cut = slug[:max_length]
+        slug = (cut.rsplit("-", 1)[0] if "-" in cut[max_length // 2:] else cut).strip("-")
+    if slug in _WINDOWS_DEVICE_NAMES:
+        slug += "-x"
+    return slug

@@ -44,7 +44,6 @@ import sys
 import tempfile
 import time
 import traceback
-import unicodedata
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -53,7 +52,7 @@ from typing import Any
 
 from kpss_lib import config
 from kpss_lib.errors import ConfigError, UnknownValueError
-from kpss_lib.fileio import write_text_atomic
+from kpss_lib.fileio import slugify, write_text_atomic
 from kpss_lib.report import STATUS_LABELS, export_report, write_index
 
 #: Name of the kernel that runs notebooks with the current interpreter.
@@ -92,43 +91,12 @@ _RESERVED_JOB_NAMES = frozenset({"index", "manifest"})
 _LOG_FOLDER = "_logs"
 #: Seconds a timed-out worker gets to save its notebook after SIGTERM before SIGKILL.
 _TERMINATE_GRACE_S = 10.0
-_WINDOWS_DEVICE_NAMES = frozenset({"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(1, 10)}
-                                  | {f"lpt{i}" for i in range(1, 10)})
 _RUN_FILE_KEYS = ("notebook", "name", "description", "parameters", "fan_out", "job_name",
                   "timeout", "workers", "kernel")
 _FAN_OUT_KEYS = ("level", "within", "parameter", "values", "inject")
 
 
 # --------------------------------------------------------------------------- names
-
-def slugify(text: str, max_length: int = 80) -> str:
-    """A stable, file-system-safe name: ASCII lower case, digits and single hyphens.
-
-    ``"Zlínský kraj"`` → ``"zlinsky-kraj"``, ``"Valašské Meziříčí"`` → ``"valasske-mezirici"``.
-
-    Parameters
-    ----------
-    text : str
-        Any text; diacritics are dropped, everything but letters and digits becomes ``-``.
-    max_length : int, default 80
-        Longer slugs are cut at a hyphen where possible.
-
-    Returns
-    -------
-    str
-        The slug; empty when ``text`` has no letters or digits. Windows device names
-        (``con``, ``nul``, ...) get a trailing ``-x`` so the file opens everywhere.
-    """
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    ascii_text = decomposed.encode("ascii", "ignore").decode("ascii").lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
-    if len(slug) > max_length:
-        cut = slug[:max_length]
-        slug = (cut.rsplit("-", 1)[0] if "-" in cut[max_length // 2:] else cut).strip("-")
-    if slug in _WINDOWS_DEVICE_NAMES:
-        slug += "-x"
-    return slug
-
 
 def safe_name(text: Any, what: str) -> str:
     """Check that ``text`` names a file rather than a path, and return its slug.

@@ -41,6 +41,7 @@ import yaml
 
 from kpss_lib.config import PROJECT_DATA_DIR
 from kpss_lib.errors import DataFileError, UnknownValueError, ValidationError
+from kpss_lib.fileio import slugify
 from kpss_lib.load.services import service_types, write_table_atomic
 from kpss_lib.load.tables import ico_is_valid, is_blank, normalize_ico, parse_date, parse_number, read_table
 from kpss_lib.load.territory import (find_region, load_micro_regions, load_obce, normalize_name,
@@ -828,7 +829,7 @@ def load_partners(path: str | Path | None = None, members_path: str | Path | Non
 
 
 def _slug(name: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "_", normalize_name(name)).strip("_")
+    return slugify(name).replace("-", "_")  # ids use underscores
 
 
 def _partner_item(row: pd.Series, path: Path, record: str, known_obce: set, report: _Report) -> dict | None:
