@@ -12,6 +12,15 @@ renders in the exported report. But that page links Leaflet from a CDN, so a rep
 opened offline (or years later, when the CDN link has rotted) would show an empty
 frame: :func:`export_report` therefore embeds the vendored Leaflet into every map
 frame (:func:`kpss_lib.mapio.embed_assets`), making the report one self-contained file.
+
+No network for the page itself
+------------------------------
+nbconvert's ``lab`` page also links scripts from cdnjs/unpkg: require.js (for
+old-style widget outputs), MathJax (LaTeX in Markdown), mermaid.js (diagrams) and
+the Jupyter widgets renderer. kpss reports use none of them (tables, Markdown
+text, PNG charts and map frames), and offline each is a failed request and a
+delay, so :func:`export_report` renders with :data:`REPORT_TEMPLATE`, the ``lab``
+page with those blocks emptied. A ``$…$`` formula in Markdown stays as plain text.
 """
 from __future__ import annotations
 
@@ -40,6 +49,16 @@ REMOVE_CELL_TAGS = frozenset({"remove-cell", "remove_cell", "papermill-error-cel
 REMOVE_OUTPUT_TAGS = frozenset({"remove-output", "remove_output"})
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+#: nbconvert's ``lab`` page without any script loaded from a CDN (module notes).
+REPORT_TEMPLATE_NAME = "kpss_report.html.j2"
+REPORT_TEMPLATE = """\
+{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+"""
 
 
 #: A folium/branca map frame in an HTML output: the whole map page, HTML-escaped, in ``srcdoc``.
@@ -101,10 +120,13 @@ def export_report(notebook: str | os.PathLike, html_path: str | os.PathLike, *,
 
     Notes
     -----
-    Uses nbconvert's ``lab`` template with inputs and prompts excluded. Cells tagged
-    ``remove-cell`` are dropped, cells tagged ``remove-output`` lose their outputs.
-    Outputs (tables, charts, folium maps) are kept as they are.
+    Uses nbconvert's ``lab`` template with inputs and prompts excluded and without
+    the scripts it would load from a CDN (:data:`REPORT_TEMPLATE`), so the report
+    opens with no network request at all (base-map tiles of maps aside). Cells
+    tagged ``remove-cell`` are dropped, cells tagged ``remove-output`` lose their
+    outputs. Outputs (tables, charts, folium maps) are kept as they are.
     """
+    import jinja2
     import nbformat
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
@@ -117,6 +139,8 @@ def export_report(notebook: str | os.PathLike, html_path: str | os.PathLike, *,
                           stacklevel=2)
     exporter = HTMLExporter(
         template_name="lab",
+        template_file=REPORT_TEMPLATE_NAME,
+        extra_loaders=[jinja2.DictLoader({REPORT_TEMPLATE_NAME: REPORT_TEMPLATE})],
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,

@@ -92,6 +92,31 @@ def test_micro_region_and_cz_rows(grid):
     assert table.loc["CZ", "per_1000_residential_beds_vs_cz"] == pytest.approx(0.0)
 
 
+def test_parts_of_units_are_labelled_and_get_no_whole_unit_figures(grid):
+    """Units only partly in a micro-region: their own obce only, no rank, DataPAQ or peers of the whole unit."""
+    obce, places, datapaq = grid
+    micro = Region("mikroregion", "m", "Mikroregion", ("100002", "100003", "100006"), ("CZ099",))
+    parts = units_as_regions(obce, micro, "orp")
+    table = compare_regions(obce, places, parts, "65+", datapaq=datapaq, catchment_km=None).set_index("region_code")
+    beds = "per_1000_residential_beds"
+    assert table["region_name"].tolist() == ["ORP A (část: 1 obec z 2)", "ORP B (část: 1 obec z 3)", "ORP C"]
+    assert table["partial"].tolist() == [True, True, False]
+    assert table["n_obce"].tolist() == [1, 1, 1]
+    # Ádvojka alone: 15 beds / 900 aged 65+; Béčko alone: 15 / 100 (not ORP A's 75 or ORP B's 60)
+    assert table[beds].tolist() == pytest.approx([15 / 900 * 1000, 150.0, 0.0])
+    for code in ("9001", "9002"):
+        assert pd.isna(table.loc[code, f"rank_{beds}"]) and pd.isna(table.loc[code, "n_ranked"])
+        assert pd.isna(table.loc[code, "distraint_pct"])  # DataPAQ describes the whole ORP
+        assert table.loc[code, "n_peers"] == 0 and pd.isna(table.loc[code, f"{beds}_peers"])
+        # the kraj and CZ references still apply: a ratio against a ratio
+        assert table.loc[code, f"{beds}_kraj"] == pytest.approx(90 / 1300 * 1000)
+    # a whole unit among parts keeps its rank among all ORP of the kraj, its DataPAQ values and peers
+    assert table.loc["9003", f"rank_{beds}"] == 3 and table.loc["9003", "n_ranked"] == 3
+    assert table.loc["9003", "distraint_pct"] == 2.0 and table.loc["9003", "n_peers"] == 1
+    notes = [w for w in table.attrs["warnings"] if "jen 1 z" in w]
+    assert len(notes) == 2 and "ORP ORP A (9001)" in notes[0] and "pořadí" in notes[0]
+
+
 def test_compare_rejects_bad_input(grid):
     obce, places, _ = grid
     with pytest.raises(UnknownValueError, match="at least one"):
@@ -174,6 +199,24 @@ def test_zlinsky_kraj_orp_comparison(real):
     assert table.loc["7205", f"{beds}_peers"] == pytest.approx(pooled[beds])
     assert table.loc["7205", "distraint_pct"] == 4.7
     assert table["share_80_plus"].between(0.02, 0.08).all()
+
+
+def test_orp_within_otrokovicko_are_parts(real):
+    """The reviewer's case: Otrokovicko holds 8 of the 10 obce of ORP Otrokovice and Nová Dědina of ORP Kroměříž."""
+    from kpss_lib.load.territory import find_region
+
+    obce, homes, datapaq = real
+    parts = units_as_regions(obce, find_region("Otrokovicko"), "orp")
+    table = compare_regions(obce, homes, parts, "65+", datapaq=datapaq).set_index("region_code")
+    beds = "per_1000_residential_beds"
+    assert table.loc["7203", "region_name"] == "Kroměříž (část: 1 obec z 46)"
+    assert table.loc["7205", "region_name"] == "Otrokovice (část: 8 obcí z 10)"
+    assert table["partial"].all() and table.loc["7203", "n_obce"] == 1
+    assert table.loc["7203", beds] == 0.0  # Nová Dědina has no domov pro seniory
+    assert table[f"rank_{beds}"].isna().all() and table["n_ranked"].isna().all()
+    assert table["distraint_pct"].isna().all() and (table["n_peers"] == 0).all()
+    whole = compare_regions(obce, homes, [find_region("ORP Otrokovice")], "65+", datapaq=datapaq).iloc[0]
+    assert not whole["partial"] and whole["distraint_pct"] == 4.7 and whole["n_ranked"] == 13
 
 
 def test_two_kraje_side_by_side(real):

@@ -12,10 +12,13 @@ from kpss_lib.errors import KpssError, UnknownValueError
 from kpss_lib.indicators.coverage import (
     aggregate,
     capacity_measures,
+    add_age_shares,
     coverage_table,
     coverage_total,
+    default_measure,
     indicator_basis,
     indicator_table,
+    indicator_total,
     nearest_distances,
     white_spots,
 )
@@ -132,6 +135,51 @@ def test_micro_region_marks_partial_units(grid):
     table = by_code(coverage_table(obce, places, micro, "orp", "65+"))
     assert table["partial"].tolist() == [True, True]
     assert table.loc["9002", "capacity_residential_beds"] == 15  # the half of s2 placed in Béčko
+
+
+def test_tables_and_totals_take_one_path(grid):
+    """coverage_table/coverage_total/indicator_total are indicator_table with fewer parts, not copies of it."""
+    obce, places = grid
+    region = kraj_one(obce)
+    with_total = coverage_table(obce, places, region, "orp", "65+", total=True)
+    assert len(with_total) == 4 and with_total["level"].iloc[-1] == "kraj"
+    pd.testing.assert_series_equal(with_total.iloc[-1], coverage_total(obce, places, region, "65+").iloc[0],
+                                   check_names=False)
+    assert "mean_distance_km" not in with_total.columns and "access_per_1000_residential_beds" not in with_total
+    every = indicator_table(obce, places, region, None, "65+", radius_km=5.0, catchment_km=15.0)
+    pd.testing.assert_frame_equal(every, indicator_total(obce, places, region, "65+", radius_km=5.0,
+                                                         catchment_km=15.0))
+    assert every["mean_distance_km"].notna().all() and "access_per_1000_residential_beds" in every
+
+
+def test_age_shares_one_helper_for_coverage_and_need(grid):
+    from kpss_lib.indicators.need import need_table
+
+    obce, places = grid
+    sums = pd.DataFrame({"pop_total": [2000.0, 0.0], "pop_65_plus": [1000.0, 0.0], "pop_80_plus": [420.0, 0.0]})
+    shares = add_age_shares(sums)
+    assert shares["share_65_plus"].iloc[0] == 0.5 and shares["share_80_plus"].iloc[0] == pytest.approx(0.21)
+    assert shares[["share_65_plus", "share_80_plus"]].iloc[1].isna().all()  # nobody lives there: not 0/0
+    supply = by_code(coverage_table(obce, places, None, "orp", "65+"))
+    from kpss_lib.load.datapaq import DATAPAQ_INDICATORS
+
+    datapaq = pd.DataFrame({"orp_code": sorted(obce["orp_code"].unique()), **{k: np.nan for k in DATAPAQ_INDICATORS}})
+    need = need_table(obce, datapaq, None, "orp").set_index("unit_code")
+    for column in ("share_65_plus", "share_80_plus"):
+        pd.testing.assert_series_equal(supply[column], need[column], check_names=False)
+
+
+def test_default_measure_is_the_largest_capacity(grid):
+    obce, places = grid
+    # beds 90, ambulant clients 10, terrain clients 20: the beds, though no column order says so
+    assert default_measure(coverage_table(obce, places, None, "kraj", "65+")) == "residential_beds"
+    care = places[places["form"] != "pobytová"]
+    table = coverage_table(obce, care, None, "kraj", "65+")
+    assert [c for c in table.columns if c.startswith("per_1000_")][0] == "per_1000_ambulatory_clients"
+    assert default_measure(table) == "field_clients"  # 20 terrain clients > 10 ambulant ones
+    # an empty selection: all measures at zero, the first one wins the tie
+    assert default_measure(coverage_table(obce, places.iloc[0:0], None, "kraj", "65+")) == "residential_beds"
+    assert default_measure(pd.DataFrame({"n_services": [1]})) is None
 
 
 def test_region_must_be_resolved(grid):

@@ -122,6 +122,111 @@ def test_bad_output_suffix_and_failed_write_leave_nothing(tmp_path, capsys, monk
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", broken)
     target = tmp_path / "t.csv"
-    with pytest.raises(OSError, match="disk full"):
-        main([*BASE, "-o", str(target)])
+    assert main([*BASE, "-o", str(target)]) == 2  # a kpss error, not a traceback out of cli.main
+    assert f"{target}: cannot write the table: disk full" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_output_is_an_error_naming_the_path(tmp_path, capsys):
+    blocker = tmp_path / "soubor"
+    blocker.write_text("not a folder", encoding="utf-8")
+    target = blocker / "t.xlsx"  # its folder is a file: mkdir/open fail with an OSError
+    assert main([*BASE, "--no-access", "-o", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert f"kpss indicators: error: {target}: cannot write the table" in err and "Traceback" not in err
+    assert main([*BASE, "--no-access", "--rejected", str(blocker / "r.csv")]) == 2
+    assert "cannot write the rejected records" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["soubor"]
+
+
+def test_compare_within_a_micro_region_labels_parts(tmp_path):
+    """The reviewer's command: ORP only partly in Otrokovicko get neither the whole ORP's rank nor its DataPAQ."""
+    path = tmp_path / "c.parquet"
+    assert main(["indicators", "--compare-within", "Otrokovicko", "--level", "orp", "--services", "13",
+                 "-o", str(path)]) == 0
+    table = pd.read_parquet(path).set_index("region_code")
+    assert table.loc["7203", "region_name"] == "Kroměříž (část: 1 obec z 46)"
+    assert table.loc["7203", "n_obce"] == 1 and table.loc["7203", "per_1000_residential_beds"] == 0.0
+    assert table["partial"].tolist() == [True, True]
+    assert table["rank_per_1000_residential_beds"].isna().all()
+    assert table["distraint_pct"].isna().all() and table["per_1000_residential_beds_peers"].isna().all()
+
+
+def test_rejected_records_are_counted_on_stderr_and_written_on_request(tmp_path, capsys):
+    assert main([*BASE, "--no-access", "-o", str(tmp_path / "t.parquet")]) == 0
+    err = capsys.readouterr().err
+    line = next(line for line in err.splitlines() if "vyřazeno" in line)
+    assert "vyřazeno 59 záznamů vstupu služeb" in line
+    assert "41× obec_code: unknown or missing obec code" in line and "18× service_id: duplicate record" in line
+    assert "--rejected SOUBOR.csv" in line
+    rejected = tmp_path / "vyrazene.csv"
+    assert main([*BASE, "--no-access", "--rejected", str(rejected)]) == 0
+    assert f"vyřazené záznamy: {rejected} (59 řádků)" in capsys.readouterr().err
+    table = pd.read_csv(rejected, sep=";", encoding="utf-8-sig", dtype=str)
+    assert list(table.columns) == ["Soubor", "Záznam", "Sloupec", "Důvod", "Hodnota"]
+    assert table["Sloupec"].value_counts().to_dict() == {"obec_code": 41, "service_id": 18}
+
+
+def _own_services(folder) -> str:
+    """An analyst's template: a planned home in Nová Dědina (ORP Kroměříž) and a row with an unknown obec."""
+    columns = ["id_sluzby", "nazev_sluzby", "poskytovatel", "ico", "druh", "forma", "kapacita", "jednotka_kapacity",
+               "kod_obce", "adresa", "lat", "lon", "datum_od", "datum_do", "stav"]
+    rows = [["vlastni-1", "Domov Nová Dědina (plán)", "Obec Nová Dědina", "", "domovy pro seniory", "pobytová",
+             "30", "lůžka", "588814", "Nová Dědina", "", "", "2027-01-01", "", "plánovaná"],
+            ["vlastni-2", "Domov <b>nikde</b>", "Nikdo", "", "13", "pobytová", "10", "lůžka", "<b>999</b>", "",
+             "", "", "", "", "plánovaná"]]
+    path = folder / "vlastni_sluzby.csv"
+    pd.DataFrame(rows, columns=columns).to_csv(path, sep=";", index=False, encoding="utf-8-sig")
+    return str(path)
+
+
+def test_services_files_combine_the_catalogue_and_an_own_list(tmp_path, capsys):
+    own = _own_services(tmp_path)
+    path = tmp_path / "c.parquet"
+    assert main(["indicators", "--region", "Otrokovicko", "--level", "obec", "--services", "13", "--no-access",
+                 "--services-file", "", "--services-file", own, "-o", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "vyřazeno 60 záznamů" in err and "42× obec_code" in err  # the catalogue's 59 and the bad own row
+    dedina = pd.read_parquet(path).set_index("unit_code").loc["588814"]
+    assert dedina["capacity_residential_beds"] == 30 and dedina["n_services"] == 1
+
+
+# --------------------------------------------------------------------------- kpss map
+
+MAP = ["map", "--region", "Zlínský kraj", "--level", "orp", "--offline"]
+
+
+def test_map_help_describes_the_default_measure_it_uses(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["map", "--help"])
+    assert "largest total capacity" in capsys.readouterr().out
+    out = tmp_path / "pecovatelska.html"
+    assert main([*MAP, "--services", "pečovatelská služba", "--no-markers", "-o", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    # pečovatelská služba: 16 ambulant and ~272 terrain clients; the first per_1000 column is the ambulant one
+    assert "Klienti terénních služeb na 1\u00a0000 obyvatel 65+" in page
+    assert "Klienti ambulantních služeb na 1\u00a0000" not in page
+    assert "vyřazeno 59 záznamů vstupu služeb" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("arguments, expected", [
+    (["--bins", "5,10,20"], "--bins gives the class bounds of --scheme fixed"),
+    (["--scheme", "natural_breaks", "--bins", "5,10"], "got --scheme natural_breaks"),
+    (["--scheme", "fixed"], "--scheme fixed needs --bins"),
+    (["-o", "mapa.png"], "expected a file name ending in .html"),
+    (["-o", "mapa"], "expected a file name ending in .html"),
+    (["--rejected", "vyrazene.txt"], "--rejected vyrazene.txt: expected a file name ending in .csv"),
+])
+def test_map_refuses_contradicting_arguments(tmp_path, capsys, monkeypatch, arguments, expected):
+    monkeypatch.chdir(tmp_path)
+    assert main([*MAP, "--services", "13", *arguments]) == 2
+    assert expected in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_map_write_error_names_the_path(tmp_path, capsys):
+    blocker = tmp_path / "soubor"
+    blocker.write_text("x", encoding="utf-8")
+    target = blocker / "mapa.html"
+    assert main([*MAP, "--services", "13", "-o", str(target)]) == 2
+    assert f"kpss map: error: {target}: cannot write the map" in capsys.readouterr().err

@@ -75,6 +75,63 @@ def test_compare_notebook_for_named_regions(tmp_path, data_dir):
     assert table["Území"].tolist() == ["Otrokovice", "Zlín", "Otrokovicko"]
 
 
+def _texts(book_path: Path, kinds: tuple[str, ...]) -> str:
+    book = nbformat.read(book_path, as_version=4)
+    return "\n".join(out["data"].get(kind, "") for cell in book.cells for out in cell.get("outputs", [])
+                     for kind in kinds if "data" in out)
+
+
+def test_coverage_notebook_with_own_services_escapes_and_dates_from_the_data(tmp_path, data_dir):
+    """Another catalogue (its date in the name) plus an analyst's template whose name and a bad row hold HTML."""
+    catalogue = tmp_path / "socialni_sluzby_seniori_2027-03.csv"
+    catalogue.write_bytes((data_dir / "socialni_sluzby_seniori_2026-09.csv").read_bytes())
+    own = tmp_path / "vlastni_<b>x.csv"
+    columns = ["id_sluzby", "nazev_sluzby", "poskytovatel", "ico", "druh", "forma", "kapacita", "jednotka_kapacity",
+               "kod_obce", "adresa", "lat", "lon", "datum_od", "datum_do", "stav"]
+    pd.DataFrame([["vlastni-1", "Domov Nová Dědina (plán)", "Obec Nová Dědina", "", "domovy pro seniory",
+                   "pobytová", "30", "lůžka", "588814", "", "", "", "2027-01-01", "", "plánovaná"],
+                  ["vlastni-2", "Domov nikde", "Nikdo", "", "13", "pobytová", "10", "lůžka", "<b>999</b>", "",
+                   "", "", "", "", "plánovaná"]], columns=columns).to_csv(own, sep=";", index=False)
+    _run("coverage_map", tmp_path, region="Otrokovicko", level="obec", services="13",
+         services_file=[str(catalogue), str(own)])
+    executed = tmp_path / "coverage_map.out.ipynb"
+    markdown = _texts(executed, ("text/markdown",))
+    html_out = _texts(executed, ("text/html",))
+    assert "Vyřazené záznamy" in "\n".join(c.source for c in nbformat.read(executed, as_version=4).cells)
+    # which input, and its date read from the file name, not a date written in the notebook
+    assert "soubor socialni_sluzby_seniori_2027-03.csv + soubor vlastni_&lt;b&gt;x.csv" in markdown
+    assert "(3/2027)" in markdown and "9/2026" not in markdown and "září 2026" not in markdown
+    assert "vyřazeno 60 záznamů vstupu služeb" in markdown.lower()
+    # data text never goes into the page as markup
+    assert "<b>x" not in markdown + html_out and "<b>999</b>" not in html_out
+    assert "&lt;b&gt;999&lt;/b&gt;" in html_out and "Důvod" in html_out
+    out = tmp_path / "out"
+    rejected = pd.read_csv(out / "vyrazene_zaznamy.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    assert len(rejected) == 60 and (rejected["Hodnota"] == "<b>999</b>").sum() == 1
+    table = pd.read_excel(out / "ukazatele.xlsx", sheet_name="Ukazatele", dtype={"Kód jednotky": str})
+    dedina = table.set_index("Kód jednotky").loc["588814"]
+    assert dedina["Kapacita – pobytová, lůžka"] == 30  # the planned home counts
+    description = pd.read_excel(out / "ukazatele.xlsx", sheet_name="Popis").set_index("Položka")["Hodnota"]
+    assert description["Vstup služeb"].endswith("soubor vlastni_<b>x.csv")
+
+
+def test_coverage_notebook_maps_the_largest_measure(tmp_path, data_dir):
+    """pečovatelská služba: terrain clients (≈272 in Zlínský kraj) over ambulant ones (16), as kpss map does."""
+    text = _run("coverage_map", tmp_path, region="ORP Zlín", level="obec", services="pečovatelská služba")
+    assert "(terénní, klienti)" in text and "(ambulantní, klienti)" not in text
+
+
+def test_compare_notebook_within_a_micro_region(tmp_path, data_dir):
+    text = _run("compare_regions", tmp_path, regions=[], within="Otrokovicko", services="13")
+    assert "Kroměříž (část: 1 obec z 46)" in text and "Otrokovice (část: 8 obcí z 10)" in text
+    assert "vyřazeno 59 záznamů vstupu služeb" in text.lower()
+    assert "(9/2026)" in text and "lidé v exekuci 2021" in text
+    out = tmp_path / "out"
+    assert len(pd.read_csv(out / "vyrazene_zaznamy.csv", sep=";", encoding="utf-8-sig")) == 59
+    table = pd.read_excel(out / "srovnani.xlsx", sheet_name="Ukazatele")
+    assert table["Jen část jednotky v území"].tolist() == ["ano", "ano"]
+
+
 @pytest.mark.parametrize("parameters, message", [
     ({"region": "Zlínsky krj"}, "Zlínský kraj (kraj CZ072)"),
     ({"services": "domov"}, "ambiguous"),

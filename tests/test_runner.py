@@ -461,7 +461,28 @@ def test_index_escapes_every_text():
     assert "output_dir" not in page  # the runner's own parameter is not shown
 
 
+def test_report_links_no_script_from_a_cdn(tmp_path: Path):
+    """nbconvert's lab page would load require.js, MathJax, mermaid and widgets from cdnjs/unpkg."""
+    from kpss_lib.report import export_report
+
+    book = nbformat.v4.new_notebook()
+    book.cells = [nbformat.v4.new_markdown_cell("# Zpráva"),
+                  nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output(
+                      "display_data", data={"text/html": "<p>tabulka</p>", "text/plain": "tabulka"})])]
+    book.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    source = tmp_path / "zprava.ipynb"
+    nbformat.write(book, source)
+    page = export_report(source, tmp_path / "zprava.html").read_text(encoding="utf-8")
+    assert "<p>tabulka</p>" in page and "jp-Notebook" in page  # still nbconvert's lab page
+    assert not re.search(r"<script[^>]*\ssrc=", page), re.findall(r"<script[^>]*>", page)
+    for cdn in ("cdnjs", "unpkg", "require.min.js", "mathjax", "mermaid.esm"):
+        assert cdn not in page.lower(), cdn
+
+
 # --------------------------------------------------------------------------- browser
+
+#: Requests a map may make to the network: base-map tiles only ({z}/{x}/{y} images).
+BASE_TILE = re.compile(r"^https://[^/]*tile[^/]*/\d+/\d+/\d+\.png")
 
 def _browser():
     sync_api = pytest.importorskip("playwright.sync_api")
@@ -519,8 +540,9 @@ def test_report_and_map_render_in_chromium_offline(out: Path, tmp_path: Path):
             assert box["width"] > 100 and box["height"] > 100  # the kraj fills the map, not a dot
             assert frame_element.bounding_box()["height"] > 300
             _save_screenshot(page, tmp_path, "runner_report.png")
-            # Leaflet came from inside the report: the only blocked requests are nbconvert's optional scripts.
-            assert all(("require.js" in u or "mathjax" in u) for u in blocked), blocked
+            # Leaflet came from inside the report and nbconvert's CDN scripts are gone: nothing but
+            # base-map tiles may ask the network.
+            assert all(BASE_TILE.search(u) for u in blocked), blocked
 
             page.goto((run / "runner-map" / "map.html").as_uri())
             page.wait_for_selector(".leaflet-container path.leaflet-interactive", timeout=15000)

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
 from kpss_lib import analysis
-from kpss_lib.errors import RegionNotFoundError, UnknownValueError
+from kpss_lib.errors import KpssError, RegionNotFoundError, UnknownValueError
 from kpss_lib.indicators.coverage import LEVEL_COLUMNS
 from kpss_lib.indicators.selection import Selection
 from kpss_lib.labels import OUTPUT_FORMATS, main_columns, table_description, to_czech_text, write_table
@@ -41,12 +43,53 @@ them (terrain reach: the register's territorial scope when the input has it, oth
 --terrain-radius-km around the base; the column "Dosah terénních služeb" says which).
 Distances are straight lines (EPSG:5514) from the obec's definition point.
 
+Comparing the units within a micro-region (--compare-within Otrokovicko): a unit only partly
+inside it is a row for those obce only, named so ("Kroměříž (část: 1 obec z 46)", column
+"Jen část jednotky v území" = ano); it gets no rank, no DataPAQ values and no socially
+similar ORP, since those describe the whole unit (a warning says so).
+
+Rejected records: records of the services input the loader rejects (no obec, duplicates, ...)
+are in no figure; a one-line count by reason goes to stderr, and --rejected FILE writes them all
+(file, record, column, reason, value).
+
 Output: .csv (Czech labels, ';' separator, decimal comma, UTF-8 with BOM for Czech Excel),
 .xlsx (Czech labels, number formats, sheet "Popis" with the selection and sources) or
 .parquet (English column names, exact values); written atomically. Without -o the main
 columns are printed. Exit codes: 0 done; 2 error (unknown region, service or value, bad
-arguments, missing or malformed input data: the message names it and the closest valid names).
+arguments, missing or malformed input data, an output that cannot be written: the message
+names it and the closest valid names).
 """
+
+
+class OutputError(KpssError):
+    """An output file cannot be written (permission denied, disk full, a folder in the way).
+
+    Belongs in :mod:`kpss_lib.errors` beside the other kpss errors.
+    """
+
+
+@contextmanager
+def writing(path: Path, what: str = "output") -> Iterator[None]:
+    """Turn an ``OSError`` while writing ``path`` into :class:`OutputError` naming the path.
+
+    The writers are atomic, so nothing half-written is left behind either way.
+    """
+    try:
+        yield
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise OutputError(f"{path}: cannot write the {what}: {reason}") from exc
+
+
+def report_rejected(rejected: pd.DataFrame, target: Path | None) -> None:
+    """Write the rejected records to ``target`` (if given) and print one line about them on stderr."""
+    if target is not None:
+        with writing(target, "rejected records"):
+            analysis.write_rejected(rejected, target)
+        print(f"vyřazené záznamy: {target} ({len(rejected)} řádků)", file=sys.stderr)
+    elif not rejected.empty:
+        hint = "celý seznam zapíše volba --rejected SOUBOR.csv"
+        print(f"upozornění: {analysis.rejected_line(rejected, hint)}", file=sys.stderr)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -76,9 +119,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                       help='target group, e.g. senioři, "osoby se zdravotním postižením"')
     what.add_argument("--capacity-units", action="append", metavar="UNIT",
                       help="lůžka, klienti, kontakty, intervence, hovory")
-    what.add_argument("--services-file", type=Path, metavar="PATH",
-                      help="services input: rpss.json, the catalogue CSV or a kpss template "
-                           "(default: the catalogue in KPSS_DATA_DIR)")
+    what.add_argument("--services-file", action="append", metavar="PATH",
+                      help="services input: rpss.json, the catalogue CSV or a kpss template (default: the "
+                           "catalogue in KPSS_DATA_DIR); repeat to combine several, '' stands for the catalogue, "
+                           "e.g. --services-file '' --services-file planovane.xlsx")
     how = parser.add_argument_group("indicators")
     how.add_argument("--population", choices=list(POPULATION_GROUPS),
                      help="target population (default: by the kind of service, e.g. 65+ for domovy pro "
@@ -103,6 +147,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     out.add_argument("-o", "--output", type=Path, metavar="FILE",
                      help="write to FILE (.csv, .xlsx or .parquet) instead of printing")
     out.add_argument("--all-columns", action="store_true", help="print every column, not only the main ones")
+    out.add_argument("--rejected", type=Path, metavar="FILE",
+                     help="write the records of the services input that were rejected (no obec, duplicates, ...) "
+                          "to FILE (.csv, .xlsx or .parquet); without it a one-line count goes to stderr")
     parser.set_defaults(func=run)
 
 
@@ -140,10 +187,11 @@ def _table(args: argparse.Namespace, selection: Selection) -> pd.DataFrame:
 
 def run(args: argparse.Namespace) -> int:
     """Handler of ``kpss indicators``; returns the exit code."""
-    if args.output is not None and args.output.suffix.lower() not in OUTPUT_FORMATS:
-        print(f"kpss indicators: error: -o {args.output}: expected a file name ending in "
-              f"{', '.join(OUTPUT_FORMATS)}", file=sys.stderr)
-        return 2
+    for flag, target in (("-o", args.output), ("--rejected", args.rejected)):
+        if target is not None and target.suffix.lower() not in OUTPUT_FORMATS:
+            print(f"kpss indicators: error: {flag} {target}: expected a file name ending in "
+                  f"{', '.join(OUTPUT_FORMATS)}", file=sys.stderr)
+            return 2
     try:
         table = _table(args, _selection(args))
     except (RegionNotFoundError, UnknownValueError) as exc:
@@ -151,8 +199,15 @@ def run(args: argparse.Namespace) -> int:
         return 2
     for warning in table.attrs.get("warnings", []):
         print(f"upozornění: {warning}", file=sys.stderr)
+    metadata = table_description(table, level=args.level)
+    if args.table != "need" or args.rejected is not None:  # the need table uses no services
+        rejected = analysis.rejected_services(args.services_file)
+        report_rejected(rejected, args.rejected)
+        metadata.update({"Vstup služeb": analysis.services_input_text(args.services_file),
+                         "Vyřazené záznamy vstupu": analysis.rejected_line(rejected)})
     if args.output is not None:
-        path = write_table(table, args.output, metadata=table_description(table, level=args.level))
+        with writing(args.output, "table"):
+            path = write_table(table, args.output, metadata=metadata)
         print(f"zapsáno: {path} ({len(table)} řádků)")
         return 0
     shown = table if args.all_columns else table[main_columns(table)]

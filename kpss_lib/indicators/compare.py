@@ -10,7 +10,8 @@ population in white spots):
     Rank of the region among all units of its level in its kraj (an ORP among
     the ORP of its kraj, a kraj among the 14 kraje); 1 = best supplied (highest
     capacity or accessibility, shortest distance, fewest people in white spots);
-    ties share the best rank; micro-regions and CZ are not ranked.
+    ties share the best rank; micro-regions, CZ and parts of units (below) are
+    not ranked.
 ``<ind>_kraj``, ``<ind>_cz``, ``<ind>_vs_kraj``, ``<ind>_vs_cz``
     The value of the region's kraj and of CZ, and the difference region − reference
     (in the indicator's own unit, e.g. beds per 1 000).
@@ -21,6 +22,19 @@ population in white spots):
 
 Need beside supply: ``share_65_plus``, ``share_80_plus`` and the DataPAQ
 indicators of :mod:`kpss_lib.indicators.need`.
+
+Parts of units
+--------------
+Comparing the ORP *within a micro-region* (Otrokovicko: 8 of the 10 obce of ORP
+Otrokovice and 1 of the 79 of ORP Kroměříž) gives Regions that carry an ORP's
+code but only some of its obce. Their indicators are summed over those obce only,
+so they are not the ORP's: such a row has ``partial = True``, its name says so
+("Kroměříž (část: 1 obec z 79)"), and it gets **no** rank, DataPAQ values or
+peer comparison (NaN, ``n_peers`` 0), because all three describe the whole unit:
+a rank would place a part among whole units, and DataPAQ publishes its values
+and socially similar ORP only for whole ORP. The kraj and CZ references and the
+differences from them stay (they compare like with like: a ratio against a
+ratio). ``attrs["warnings"]`` holds one Czech line per such row.
 
 Every region is summed from one :class:`~kpss_lib.indicators.coverage.IndicatorBasis`,
 so the figures of all rows, references and ranks are consistent.
@@ -35,13 +49,13 @@ import pandas as pd
 from kpss_lib.errors import UnknownValueError
 from kpss_lib.indicators.coverage import LEVEL_COLUMNS, IndicatorBasis, aggregate, indicator_basis
 from kpss_lib.indicators.need import datapaq_values
-from kpss_lib.load.territory import Region
+from kpss_lib.load.territory import LEVEL_LABELS, Region
 
-__all__ = ["compare_regions", "key_indicators", "units_as_regions"]
+__all__ = ["compare_regions", "key_indicators", "partial_name", "unit_size", "units_as_regions"]
 
 #: Indicators where a lower value is better (ranked ascending).
 LOWER_IS_BETTER = ("mean_distance_km", "share_population_white_spots")
-_DROP = ("unit_code", "unit_name", "level", "partial")
+_DROP = ("unit_code", "unit_name", "level")
 _KEPT_SHARES = ("share_65_plus", "share_80_plus", "share_population_white_spots")
 
 
@@ -56,7 +70,8 @@ def units_as_regions(obce: pd.DataFrame, within: Region, level: str = "orp") -> 
     """The units of ``level`` that have an obec in ``within``, as Regions (sorted by code).
 
     Each Region holds only the unit's obce that lie in ``within`` (all of them for
-    administrative units nested in it).
+    administrative units nested in it; within a micro-region some units are only
+    partly in it, and :func:`compare_regions` labels and treats them as parts).
     """
     if level not in LEVEL_COLUMNS:
         raise UnknownValueError(f"level: expected one of {', '.join(LEVEL_COLUMNS)}, got {level!r}")
@@ -68,6 +83,33 @@ def units_as_regions(obce: pd.DataFrame, within: Region, level: str = "orp") -> 
                               tuple(sorted(group["obec_code"].astype(str))),
                               tuple(sorted(group["kraj_code"].unique()))))
     return regions
+
+
+def _obce_word(count: int) -> str:
+    """Czech "obec" agreeing with a count: 1 obec, 2–4 obce, 5 obcí."""
+    if count == 1:
+        return "obec"
+    return "obce" if 2 <= count <= 4 else "obcí"
+
+
+def unit_size(obce: pd.DataFrame, region: Region, cache: dict | None = None) -> int | None:
+    """Number of obce of the administrative unit a Region names (None for micro-regions and CZ).
+
+    ``len(region.obce) < unit_size(...)`` means the Region holds only part of the
+    unit (as :func:`units_as_regions` makes them within a micro-region).
+    """
+    if region.level not in LEVEL_COLUMNS:
+        return None
+    cache = {} if cache is None else cache
+    if region.level not in cache:
+        cache[region.level] = obce[LEVEL_COLUMNS[region.level][0]].astype(str).value_counts()
+    size = cache[region.level].get(region.code)
+    return int(size) if size is not None else None
+
+
+def partial_name(region: Region, size: int) -> str:
+    """The name of a part of a unit, e.g. "Kroměříž (část: 1 obec z 79)"."""
+    return f"{region.name} (část: {len(region.obce)} {_obce_word(len(region.obce))} z {size})"
 
 
 def _ranks(basis: IndicatorBasis, region: Region, indicators: list[str], cache: dict) -> dict:
@@ -125,8 +167,9 @@ def compare_regions(
     Returns
     -------
     DataFrame
-        ``region_code, region_name, region_level, kraj_code, kraj_name`` and the
-        indicators (module notes). ``attrs``: ``population``, ``settings``,
+        ``region_code, region_name, region_level, kraj_code, kraj_name``,
+        ``partial`` (the Region holds only part of the unit it names; module
+        notes) and the indicators. ``attrs``: ``population``, ``settings``,
         ``warnings``, ``indicators`` (the key indicators).
     """
     if not regions:
@@ -140,6 +183,7 @@ def compare_regions(
     indicators = key_indicators(cz)
     kraj_rows: dict[str, pd.Series] = {}
     rank_cache: dict = {}
+    size_cache: dict = {}
     rows, warnings = [], []
     for region in regions:
         row = aggregate(basis, region, None)
@@ -147,9 +191,18 @@ def compare_regions(
         # A whole-region row's shares of its own total are 1 by definition: left out.
         own_shares = [c for c in row.columns if c.startswith("share_") and c not in _KEPT_SHARES]
         record = row.iloc[0].drop(labels=[*(c for c in _DROP if c in row.columns), *own_shares]).to_dict()
-        record = {"region_code": region.code, "region_name": region.name, "region_level": region.level,
-                  **record}
-        record.update(_ranks(basis, region, indicators, rank_cache))
+        size = unit_size(obce, region, size_cache)
+        partial = size is not None and len(region.obce) < size
+        record = {"region_code": region.code, "region_name": partial_name(region, size) if partial else region.name,
+                  "region_level": region.level, **record, "partial": partial}
+        if partial:
+            level_label = LEVEL_LABELS.get(region.level, region.level)
+            warnings.append(
+                f"{level_label} {region.name} ({region.code}): ve srovnání je jen {len(region.obce)} "
+                f"z {size} obcí, řádek platí jen pro ně; pořadí v kraji, hodnoty DataPAQ a sociálně podobná "
+                "ORP popisují celou jednotku, proto se pro tuto část neuvádějí")
+        else:
+            record.update(_ranks(basis, region, indicators, rank_cache))
         kraj = region.kraj_codes[0] if len(region.kraj_codes) == 1 else None
         if kraj is not None and kraj not in kraj_rows:
             members = basis.obce.loc[basis.obce["kraj_code"] == kraj, "obec_code"].to_numpy()
@@ -161,10 +214,11 @@ def compare_regions(
             record[f"{column}_vs_kraj"] = record[column] - kraj_value
             record[f"{column}_vs_cz"] = record[column] - cz[column].iloc[0]
         if datapaq is not None:
-            record.update(_peers(basis, datapaq, region, indicators))
+            record.update(_peers(basis, datapaq, region, indicators, partial))
             for column in indicators:
                 record[f"{column}_vs_peers"] = record[column] - record[f"{column}_peers"]
-            values = datapaq_values(datapaq, obce, region.level, [region.code]).iloc[0]
+            # DataPAQ publishes values of whole units only: a part gets none (NaN).
+            values = datapaq_values(datapaq, obce, "mikroregion" if partial else region.level, [region.code]).iloc[0]
             record.update(values.to_dict())
         rows.append(record)
     table = pd.DataFrame(rows)
@@ -177,11 +231,13 @@ def compare_regions(
     return table
 
 
-def _peers(basis: IndicatorBasis, datapaq: pd.DataFrame, region: Region, indicators: list[str]) -> dict:
-    """Pooled indicators over DataPAQ's socially similar ORP of an ORP region (NaN otherwise)."""
+def _peers(basis: IndicatorBasis, datapaq: pd.DataFrame, region: Region, indicators: list[str],
+           partial: bool = False) -> dict:
+    """Pooled indicators over DataPAQ's socially similar ORP of a whole ORP (NaN otherwise)."""
     out: dict = {"n_peers": 0, "peer_names": ""}
     out.update({f"{column}_peers": np.nan for column in indicators})
-    match = datapaq[datapaq["orp_code"] == region.code] if region.level == "orp" else datapaq.iloc[0:0]
+    whole_orp = region.level == "orp" and not partial
+    match = datapaq[datapaq["orp_code"] == region.code] if whole_orp else datapaq.iloc[0:0]
     if match.empty:
         return out
     peers = list(match["peer_codes"].iloc[0])

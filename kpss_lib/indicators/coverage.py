@@ -76,10 +76,12 @@ __all__ = [
     "LEVEL_COLUMNS",
     "UNIT_KEYS",
     "IndicatorBasis",
+    "add_age_shares",
     "aggregate",
     "capacity_measures",
     "coverage_table",
     "coverage_total",
+    "default_measure",
     "indicator_basis",
     "indicator_table",
     "indicator_total",
@@ -136,6 +138,59 @@ def capacity_measures(places: pd.DataFrame) -> list[tuple[str, str, str]]:
         form, unit = sorted(unknown)[0]
         measure_key(form, unit)  # raises with the valid values
     return [m for m in ordered if (m[1], m[2]) in pairs]
+
+
+def add_age_shares(table: pd.DataFrame) -> pd.DataFrame:
+    """Add ``share_65_plus`` and ``share_80_plus`` to a table of *summed* populations.
+
+    Shares are summed population / summed ``pop_total`` (0–1) of each row, never
+    averages of the obce's shares; a row without inhabitants gets NaN. The one
+    place these shares are computed (coverage and need tables alike).
+
+    Parameters
+    ----------
+    table : DataFrame
+        With ``pop_total``, ``pop_65_plus`` and ``pop_80_plus`` (numbers of people).
+
+    Returns
+    -------
+    DataFrame
+        ``table`` itself, with the two columns set.
+    """
+    positive = table["pop_total"].where(table["pop_total"] > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table["share_65_plus"] = table["pop_65_plus"] / positive
+        table["share_80_plus"] = table["pop_80_plus"] / positive
+    return table
+
+
+def default_measure(table: pd.DataFrame) -> str | None:
+    """The measure a map or a summary shows when none is asked for.
+
+    The (form, capacity unit) measure with the largest total capacity in ``table``
+    (``capacity_<key>`` columns), i.e. what the selection is mostly about: beds for
+    domovy pro seniory, clients for pečovatelská služba. Ties go to the first
+    measure in the order of :data:`FORM_KEYS` × :data:`UNIT_KEYS` (pobytová lůžka
+    first). ``kpss map`` and the notebooks show this measure by default.
+
+    Parameters
+    ----------
+    table : DataFrame
+        An indicator, coverage or comparison table.
+
+    Returns
+    -------
+    str or None
+        The measure key, e.g. ``"residential_beds"`` (its columns are
+        ``per_1000_<key>``, ``access_per_1000_<key>``); None when the table has
+        no capacity column.
+    """
+    ordered = [f"{form}_{unit}" for form in FORM_KEYS.values() for unit in UNIT_KEYS.values()]
+    present = [key for key in ordered if f"capacity_{key}" in table.columns]
+    if not present:
+        return None
+    totals = [float(pd.to_numeric(table[f"capacity_{key}"], errors="coerce").fillna(0).sum()) for key in present]
+    return present[int(np.argmax(totals))]  # argmax keeps the first of equal totals
 
 
 def region_obce_codes(region: "Region | Iterable[str] | None", obce: pd.DataFrame) -> np.ndarray:
@@ -510,10 +565,7 @@ def aggregate(
     total_pop = out["population"].sum()
     out["share_population"] = out["population"] / total_pop if total_pop > 0 else np.nan
     if "pop_65_plus" in out.columns:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            positive = out["pop_total"].where(out["pop_total"] > 0)
-            out["share_65_plus"] = out["pop_65_plus"] / positive
-            out["share_80_plus"] = out["pop_80_plus"] / positive
+        add_age_shares(out)
 
     if "distance_km" in table.columns:
         weights = table["population"].to_numpy()
@@ -542,21 +594,21 @@ def aggregate(
     return out
 
 
-_SUPPLY_ONLY = ("mean_distance_km", "max_distance_km", "n_white_spots", "population_white_spots",
-                "share_population_white_spots", "terrain_reach")
-
-
 def coverage_table(
     obce: pd.DataFrame,
     places: pd.DataFrame,
     region: "Region | Iterable[str] | None" = None,
-    level: str = "orp",
+    level: str | None = "orp",
     population: str = "65+",
     *,
     terrain_attribution: str = "base",
     terrain_radius_km: float = 15.0,
+    total: bool = False,
 ) -> pd.DataFrame:
     """Supply of a selection per unit of ``level`` within ``region``.
+
+    :func:`indicator_table` without distances, white spots and accessibility (the
+    cheap part).
 
     Parameters
     ----------
@@ -566,12 +618,15 @@ def coverage_table(
         Selected rows of ``load_services().places``.
     region : Region, iterable of obec codes, or None
         Default: every obec of ``obce``.
-    level : {"obec", "pou", "orp", "okres", "kraj"}, default "orp"
+    level : {"obec", "pou", "orp", "okres", "kraj"} or None, default "orp"
+        None: one row for the whole region.
     population : str, default "65+"
         "total", "0-14", "15-64", "65+" or "80+".
     terrain_attribution : {"base", "reach"}, default "base"
     terrain_radius_km : float, default 15.0
         Used only with ``terrain_attribution="reach"``.
+    total : bool, default False
+        Append a row for the whole region.
 
     Returns
     -------
@@ -583,9 +638,9 @@ def coverage_table(
     >>> coverage_table(load_obce(), select_services(places, "domovy pro seniory"),
     ...                find_region("Zlínský kraj"), "orp", "65+")  # doctest: +SKIP
     """
-    basis = indicator_basis(obce, places, population, radius_km=None, catchment_km=None,
-                            terrain_radius_km=terrain_radius_km, terrain_attribution=terrain_attribution)
-    return aggregate(basis, region, level)
+    return indicator_table(obce, places, region, level, population, radius_km=None, catchment_km=None,
+                           terrain_radius_km=terrain_radius_km, terrain_attribution=terrain_attribution,
+                           total=total)
 
 
 def coverage_total(
@@ -593,25 +648,27 @@ def coverage_total(
     places: pd.DataFrame,
     region: "Region | Iterable[str] | None" = None,
     population: str = "65+",
-    **options,
+    *,
+    terrain_attribution: str = "base",
+    terrain_radius_km: float = 15.0,
 ) -> pd.DataFrame:
     """One row for the whole region, with the columns of :func:`coverage_table`.
 
     Sums over the region's obce; ``n_services`` counts distinct services (a
     service in two ORP counts once here, once in each ORP row).
     """
-    basis = indicator_basis(obce, places, population, radius_km=None, catchment_km=None, **options)
-    return aggregate(basis, region, None)
+    return coverage_table(obce, places, region, None, population, terrain_attribution=terrain_attribution,
+                          terrain_radius_km=terrain_radius_km)
 
 
 def indicator_table(
     obce: pd.DataFrame,
     places: pd.DataFrame,
     region: "Region | Iterable[str] | None" = None,
-    level: str = "orp",
+    level: str | None = "orp",
     population: str = "65+",
     *,
-    radius_km: float = 10.0,
+    radius_km: float | None = 10.0,
     terrain_radius_km: float = 15.0,
     catchment_km: float | None = 20.0,
     terrain_attribution: str = "base",
@@ -620,16 +677,29 @@ def indicator_table(
 ) -> pd.DataFrame:
     """Every indicator per unit: supply, white spots, mean distance and 2SFCA.
 
-    Parameters are those of :func:`indicator_basis` and :func:`aggregate`; with
-    ``total=True`` a last row sums the whole region (``level`` = the region's level).
-    ``basis`` is an :func:`indicator_basis` of the same obce, places and settings,
-    computed earlier (it is the costly part): it is used instead of computing one.
+    The one path from inputs to indicator tables: :func:`coverage_table`,
+    :func:`coverage_total` and :func:`indicator_total` call it.
+
+    Parameters
+    ----------
+    obce, places, population, radius_km, terrain_radius_km, catchment_km, terrain_attribution
+        As in :func:`indicator_basis` (``radius_km=None`` leaves distances and
+        white spots out, ``catchment_km=None`` accessibility).
+    region : Region, iterable of obec codes, or None
+        Default: every obec of ``obce``.
+    level : {"obec", "pou", "orp", "okres", "kraj"} or None, default "orp"
+        None: one row for the whole region (``level`` = the region's level).
+    total : bool, default False
+        Append a row summing the whole region (ignored with ``level=None``).
+    basis : IndicatorBasis, optional
+        An :func:`indicator_basis` of the same obce, places and settings, computed
+        earlier (it is the costly part): used instead of computing one.
     """
     if basis is None:
         basis = indicator_basis(obce, places, population, radius_km=radius_km, terrain_radius_km=terrain_radius_km,
                                 catchment_km=catchment_km, terrain_attribution=terrain_attribution)
     table = aggregate(basis, region, level)
-    if total:
+    if total and level is not None:
         whole = aggregate(basis, region, None)
         whole["share_population"] = 1.0 if whole["population"].iloc[0] > 0 else np.nan
         attrs = table.attrs
@@ -645,12 +715,16 @@ def indicator_total(
     places: pd.DataFrame,
     region: "Region | Iterable[str] | None" = None,
     population: str = "65+",
-    **options,
+    *,
+    radius_km: float | None = 10.0,
+    terrain_radius_km: float = 15.0,
+    catchment_km: float | None = 20.0,
+    terrain_attribution: str = "base",
 ) -> pd.DataFrame:
     """One row for the whole region with every indicator (see :func:`indicator_table`)."""
-    options.setdefault("catchment_km", 20.0)
-    basis = indicator_basis(obce, places, population, **options)
-    return aggregate(basis, region, None)
+    return indicator_table(obce, places, region, None, population, radius_km=radius_km,
+                           terrain_radius_km=terrain_radius_km, catchment_km=catchment_km,
+                           terrain_attribution=terrain_attribution)
 
 
 def nearest_distances(

@@ -2,9 +2,10 @@
 
 Pure functions over ``load_obce()`` and ``load_datapaq()``
 (:mod:`kpss_lib.load.datapaq`). Shares of 65+ / 80+ are summed from the obce
-(summed population / summed population, never averaged). DataPAQ publishes its
-indicators per ORP with averages for the okres, the kraj and CZ; kpss takes those
-as published:
+(summed population / summed population, never averaged) by
+:func:`kpss_lib.indicators.coverage.add_age_shares`, the helper the coverage
+tables use too. DataPAQ publishes its indicators per ORP with averages for the
+okres, the kraj and CZ; kpss takes those as published:
 
 * ORP: the ORP's own value;
 * okres, kraj, CZ: DataPAQ's "Průměr okresu / kraje / ČR";
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from kpss_lib.errors import UnknownValueError
-from kpss_lib.indicators.coverage import LEVEL_COLUMNS, region_obce_codes
+from kpss_lib.indicators.coverage import LEVEL_COLUMNS, add_age_shares, region_obce_codes
 from kpss_lib.load.datapaq import DATAPAQ_INDICATORS
 from kpss_lib.load.territory import Region
 
@@ -113,8 +114,6 @@ def need_table(
     out = sums.astype("float64")
     out.insert(0, "unit_name", names.reindex(out.index))
     out.insert(1, "level", level)
-    positive = out["pop_total"].where(out["pop_total"] > 0)
-    out["share_65_plus"] = out["pop_65_plus"] / positive
-    out["share_80_plus"] = out["pop_80_plus"] / positive
+    add_age_shares(out)
     out = out.join(datapaq_values(datapaq, obce, level, out.index.astype(str)).set_axis(out.index))
     return out.rename_axis("unit_code").reset_index()
