@@ -47,6 +47,10 @@ class DataFileError(KpssError):
         super().__init__(message)
 
 
+class OutputError(KpssError):
+    """An output file cannot be written (permission denied, disk full, a folder in the way)."""
+
+
 class RegionNotFoundError(KpssError, LookupError):
     """A region name or code matches nothing, or matches several regions."""
 

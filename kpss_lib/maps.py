@@ -1427,7 +1427,7 @@ def region_map(region_query: str, *, level: str = "obec", services: list[str] | 
     >>> m, region = region_map("Zlínský kraj", services=["domovy pro seniory"])  # doctest: +SKIP
     >>> save_map(m, "outputs/zlinsky_kraj.html")  # doctest: +SKIP
     """
-    from kpss_lib.indicators.coverage import coverage_table, white_spots
+    from kpss_lib.indicators.coverage import coverage_table, default_measure, white_spots
     from kpss_lib.indicators.selection import default_population, select_services
     from kpss_lib.load.services import load_services
     from kpss_lib.load.territory import POPULATION_LABELS, find_region, load_obce, units_of
@@ -1440,10 +1440,8 @@ def region_map(region_query: str, *, level: str = "obec", services: list[str] | 
     population = population or default_population(services)
     table = coverage_table(obce, selected, region, level, population)
     if indicator is None:
-        # The measure with the largest registered capacity is what the selection is mostly about.
-        candidates = [c for c in table.columns if c.startswith("per_1000_")]
-        capacity = {c: table.get("capacity_" + c[len("per_1000_"):], table[c]).sum() for c in candidates}
-        indicator = max(candidates, key=lambda c: capacity[c]) if candidates else "n_services"
+        measure = default_measure(table)
+        indicator = f"per_1000_{measure}" if measure else "n_services"
     if indicator not in table.columns:
         raise UnknownValueError(f"unknown indicator {indicator!r}; columns of the coverage table: "
                                 f"{', '.join(c for c in table.columns if c not in ('unit_code', 'unit_name', 'level'))}")

@@ -593,6 +593,39 @@ def _format_label(value: Any) -> str:
     return str(value)
 
 
+def _absolute_file_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """Parameters naming existing files (alone or in a list), made absolute.
+
+    Kernels run in their job's folder, so a path relative to where ``kpss run`` was
+    started (``-p services_file vlastni.xlsx``) would otherwise point nowhere.
+    """
+    def absolute(value: Any) -> Any:
+        if isinstance(value, str) and value and not os.path.isabs(value) and Path(value).is_file():
+            return str(Path(value).resolve())
+        if isinstance(value, list):
+            return [absolute(item) for item in value]
+        return value
+
+    return {name: absolute(value) for name, value in parameters.items()}
+
+
+def parameter_files(jobs: Sequence[Job]) -> list[dict[str, str]]:
+    """Files that jobs' parameters name (e.g. an analyst's services list), with their SHA-256."""
+    found: dict[str, str] = {}
+
+    def visit(value: Any) -> None:
+        if isinstance(value, list):
+            for item in value:
+                visit(item)
+        elif isinstance(value, str) and os.path.isabs(value) and Path(value).is_file() and value not in found:
+            found[value] = hashlib.sha256(Path(value).read_bytes()).hexdigest()
+
+    for job in jobs:
+        for value in job.parameters.values():
+            visit(value)
+    return [{"path": path, "sha256": digest} for path, digest in found.items()]
+
+
 def plan_run(spec: RunSpec) -> tuple[str, list[Job]]:
     """The run name and the jobs of a run spec, fully validated; nothing is executed.
 
@@ -604,7 +637,7 @@ def plan_run(spec: RunSpec) -> tuple[str, list[Job]]:
     notebook = Path(spec.notebook)
     if not notebook.is_file():
         raise ConfigError(f"notebook {str(notebook)!r} does not exist")
-    base = check_parameters(notebook, spec.parameters)
+    base = _absolute_file_parameters(check_parameters(notebook, spec.parameters))
     default_name = slugify(notebook.stem) or "run"
     if spec.fan_out is None:
         run_name = render_name(spec.name or default_name, base, "run name")
@@ -1708,6 +1741,7 @@ def run_spec(spec: RunSpec, *, workers: int | None = None, timeout: float | None
             "parameter": fan.parameter, "level": fan.level, "within": fan.within,
             "values": list(fan.values) if fan.values is not None else None, "inject": fan.inject},
         "command": list(command) if command is not None else None,
+        "parameter_files": parameter_files(jobs),
     }
     return run_jobs(jobs, run_name, workers=workers or spec.workers, timeout=timeout or spec.timeout,
                     progress=progress, output_root=output_root, kernel=spec.kernel or KERNEL_NAME,

@@ -555,3 +555,16 @@ def test_report_and_map_render_in_chromium_offline(out: Path, tmp_path: Path):
             _save_screenshot(page, tmp_path, "runner_index.png")
         finally:
             browser.close()
+
+
+def test_relative_file_parameters_are_made_absolute_and_hashed(tmp_path, monkeypatch):
+    from kpss_lib import runner
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "vlastni.csv").write_text("id_sluzby\n1\n", encoding="utf-8")
+    jobs = [runner.Job("a", tmp_path / "nb.ipynb", {"services_file": ["", "vlastni.csv"], "region": "7205"})]
+    fixed = runner._absolute_file_parameters(jobs[0].parameters)
+    assert fixed["services_file"] == ["", str(tmp_path / "vlastni.csv")]
+    assert fixed["region"] == "7205"  # not a file: unchanged
+    files = runner.parameter_files([runner.Job("a", tmp_path / "nb.ipynb", fixed)])
+    assert [f["path"] for f in files] == [str(tmp_path / "vlastni.csv")] and len(files[0]["sha256"]) == 64

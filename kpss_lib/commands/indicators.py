@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from kpss_lib import analysis
-from kpss_lib.errors import KpssError, RegionNotFoundError, UnknownValueError
+from kpss_lib.errors import OutputError, RegionNotFoundError, UnknownValueError
 from kpss_lib.indicators.coverage import LEVEL_COLUMNS
 from kpss_lib.indicators.selection import Selection
 from kpss_lib.labels import OUTPUT_FORMATS, main_columns, table_description, to_czech_text, write_table
@@ -59,13 +59,6 @@ columns are printed. Exit codes: 0 done; 2 error (unknown region, service or val
 arguments, missing or malformed input data, an output that cannot be written: the message
 names it and the closest valid names).
 """
-
-
-class OutputError(KpssError):
-    """An output file cannot be written (permission denied, disk full, a folder in the way).
-
-    Belongs in :mod:`kpss_lib.errors` beside the other kpss errors.
-    """
 
 
 @contextmanager

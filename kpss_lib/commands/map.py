@@ -17,6 +17,7 @@ from kpss_lib import analysis
 from kpss_lib.commands.indicators import report_rejected, writing
 from kpss_lib.config import output_dir
 from kpss_lib.errors import UnknownValueError
+from kpss_lib.fileio import slugify
 from kpss_lib.maps import MAP_LEVELS as LEVELS
 
 EPILOG = """\
@@ -74,10 +75,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _slug(text: str) -> str:
-    import unicodedata
-
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    return re.sub(r"[^a-z0-9]+", "_", plain).strip("_") or "mapa"
+    return slugify(text).replace("-", "_") or "mapa"
 
 
 def _services_arg(values: list[str] | None) -> list[str] | None:
