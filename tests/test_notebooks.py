@@ -7,30 +7,17 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
+from notebook_run import NOTEBOOKS, PARAMS, run_notebook
 
 papermill = pytest.importorskip("papermill")
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-PARAMS = NOTEBOOKS / "params"
 
 pytestmark = pytest.mark.slow
 
 
 def _run(name: str, tmp_path: Path, **parameters) -> str:
-    """Execute a notebook into tmp_path (outputs in tmp_path/out) and return the text of its outputs."""
-    output = tmp_path / f"{name}.out.ipynb"
-    papermill.execute_notebook(str(NOTEBOOKS / f"{name}.ipynb"), str(output),
-                               parameters={"output_dir": str(tmp_path / "out"), **parameters},
-                               kernel_name="python3", cwd=str(tmp_path), progress_bar=False)
-    book = nbformat.read(output, as_version=4)
-    texts = []
-    for cell in book.cells:
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "stream":
-                texts.append(out["text"])
-            elif "data" in out:
-                texts.extend(out["data"].get(kind, "") for kind in ("text/plain", "text/markdown", "text/html"))
-    return "\n".join(texts)
+    """Run a notebook with its outputs in tmp_path/out; the text of its outputs."""
+    return run_notebook(name, tmp_path, **{"output_dir": str(tmp_path / "out"), **parameters})
 
 
 @pytest.mark.parametrize("name", ["coverage_map", "compare_regions"])

@@ -8,6 +8,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
+from notebook_run import NOTEBOOKS, PARAMS, run_notebook
 
 from kpss_lib.load import planning
 from kpss_lib.load.tables import read_table
@@ -15,27 +16,11 @@ from kpss_lib.report import export_report
 
 papermill = pytest.importorskip("papermill")
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-PARAMS = NOTEBOOKS / "params"
 
 pytestmark = pytest.mark.slow
 
 
-def _run(name: str, tmp_path: Path, **parameters) -> str:
-    """Execute a notebook into tmp_path and return the text of all its outputs."""
-    output = tmp_path / f"{name}.out.ipynb"
-    papermill.execute_notebook(str(NOTEBOOKS / f"{name}.ipynb"), str(output), parameters=parameters,
-                               kernel_name="python3", cwd=str(tmp_path), progress_bar=False)
-    book = nbformat.read(output, as_version=4)
-    texts = []
-    for cell in book.cells:
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "stream":
-                texts.append(out["text"])
-            elif "data" in out:
-                texts.append(out["data"].get("text/plain", ""))
-                texts.append(out["data"].get("text/html", ""))
-    return "\n".join(texts)
+_run = run_notebook
 
 
 def _report(name: str, tmp_path: Path, **parameters) -> str:
