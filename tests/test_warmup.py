@@ -5,10 +5,13 @@ import subprocess
 import sys
 
 
-def test_warmup_loads_inputs_without_importing_matplotlib():
-    # matplotlib imported before ipykernel starts would stop inline charts in every report.
-    code = ("import sys, kpss_lib.warmup as w; "
-            "print(w.WARMED, 'matplotlib' in sys.modules, len(__import__('kpss_lib.load.cache', "
-            "fromlist=['_memory'])._memory) >= 3)")
+def test_warmup_loads_inputs_and_keeps_charts_inline():
+    # matplotlib imported before ipykernel starts must already name the inline backend,
+    # or charts silently vanish from every report (tests/test_runner.py checks a real plot).
+    code = ("import os, sys; os.environ.pop('MPLBACKEND', None); import kpss_lib.warmup as w; "
+            "import matplotlib; "
+            "print(w.WARMED, 'mapclassify' in sys.modules, matplotlib.rcParams['backend'], "
+            "len(__import__('kpss_lib.load.cache', fromlist=['_memory'])._memory) >= 3)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.split() == ["True", "False", "True"], result.stdout + result.stderr
+    assert result.stdout.split() == ["True", "True", "module://matplotlib_inline.backend_inline", "True"], \
+        result.stdout + result.stderr
