@@ -26,41 +26,51 @@ CRS_WGS84 = "EPSG:4326"
 #: The project's own small data (seed facts, code lists) shipped in the repository.
 PROJECT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
-#: Input files expected in KPSS_DATA_DIR, with what they hold and where to get a fresh copy.
+#: Input files expected in KPSS_DATA_DIR: what they hold, the date the data describe
+#: (``as_of``, from PROVENANCE.md) and where to get a fresh copy.
 INPUT_FILES: dict[str, dict[str, str]] = {
     "obce_hierarchie.csv": {
+        "as_of": "2024-06 (RÚIAN)",
         "what": "code hierarchy obec → POU → ORP → okres → kraj with definition points",
         "source": "ČÚZK RÚIAN (https://vdp.cuzk.cz/), ČSÚ číselníky 43/65/101/100",
     },
     "obce_polygony.geojson": {
+        "as_of": "2021-12 (generalised ČÚZK boundaries)",
         "what": "municipality polygons (EPSG:4326)",
         "source": "ČÚZK RÚIAN / Data50 (https://geoportal.cuzk.cz/)",
     },
     "orp_polygony.geojson": {
+        "as_of": "2024-06 (RÚIAN)",
         "what": "ORP district polygons (EPSG:4326)",
         "source": "ČÚZK RÚIAN (https://vdp.cuzk.cz/)",
     },
     "okresy_polygony.geojson": {
+        "as_of": "2024-06 (RÚIAN)",
         "what": "okres polygons (EPSG:4326)",
         "source": "ČÚZK RÚIAN (https://vdp.cuzk.cz/)",
     },
     "kraje_polygony.geojson": {
+        "as_of": "2024-06 (RÚIAN)",
         "what": "kraj polygons (EPSG:4326)",
         "source": "ČÚZK RÚIAN (https://vdp.cuzk.cz/)",
     },
     "obyvatelstvo_obce_2020.csv": {
+        "as_of": "2020-12-31",
         "what": "population of every obec by sex and five-year age group, 31 Dec 2020",
         "source": "ČSÚ, Počet obyvatel v obcích podle věku (https://csu.gov.cz/)",
     },
     "socialni_sluzby_seniori_2026-09.csv": {
+        "as_of": "2026-09-04 (register), 2026-07-31 (address points)",
         "what": "registered social services for seniors, geocoded (MPSV register, Sept 2026)",
         "source": "MPSV open data rpss.json (https://data.mpsv.cz/od/soubory/rpss/rpss.json)",
     },
     "datapaq_orp_indikatory.csv": {
+        "as_of": "2020–2021 (indicator years)",
         "what": "DataPAQ social-exclusion indicators per ORP",
         "source": "DataPAQ, PAQ Research (https://datapaq.cz/)",
     },
     "mpsv_druhy_socialnich_sluzeb_castecny.csv": {
+        "as_of": "code list as of 2026",
         "what": "partial MPSV code list DruhSocialniSluzby",
         "source": "MPSV (https://data.mpsv.cz/od/soubory/ciselniky/druhy-socialni-sluzby.json)",
     },

@@ -21,6 +21,7 @@ def test_kpss_data_lists_inputs_with_rows_hashes_and_sources():
     result = run_kpss("data")
     assert result.returncode == 0, result.stderr
     assert "obce_hierarchie.csv" in result.stdout and "6258 rows" in result.stdout
+    assert "data as of 2020-12-31" in result.stdout  # the population's reference date, not the file's
     assert "sha256:" in result.stdout and "service_types.csv" in result.stdout
     assert "All inputs found" in result.stdout
 

@@ -39,7 +39,11 @@ def _rows(path: Path) -> int | None:
 
 
 def inventory() -> pd.DataFrame:
-    """One row per expected input and per project data file: status, date, rows, sha256, source."""
+    """One row per expected input and per project data file.
+
+    Columns: status, ``modified`` (the file's date), rows, sha256 (first 16 hex digits),
+    ``as_of`` (the date the data describe), what, source.
+    """
     rows = []
     try:
         folder = data_dir()
@@ -54,14 +58,14 @@ def inventory() -> pd.DataFrame:
             "modified": dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d") if present else "",
             "rows": _rows(path) if present else None,
             "sha256": file_sha256(path)[:16] if present else "",
-            "what": info["what"], "source": info["source"],
+            "as_of": info["as_of"], "what": info["what"], "source": info["source"],
         })
     for path in sorted(PROJECT_DATA_DIR.rglob("*")):
         if path.is_file() and path.suffix.lower() in (".csv", ".yml", ".yaml"):
             rows.append({
                 "file": str(path.relative_to(PROJECT_DATA_DIR)), "where": "data/", "status": "ok",
                 "modified": dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d"),
-                "rows": _rows(path), "sha256": file_sha256(path)[:16],
+                "rows": _rows(path), "sha256": file_sha256(path)[:16], "as_of": "",
                 "what": "project data (see data/README.md)", "source": "data/README.md",
             })
     table = pd.DataFrame(rows)
@@ -81,7 +85,8 @@ def run(args: argparse.Namespace) -> int:
         for _, row in part.iterrows():
             rows = "" if pd.isna(row["rows"]) else f"{int(row['rows']):>7} rows"
             print(f"  [{row['status']:>7}] {row['file']:<44} {row['modified']:<10} {rows:<12} "
-                  f"sha256:{row['sha256'] or '-':<16}  {row['what']}")
+                  f"sha256:{row['sha256'] or '-':<16}  {row['what']}"
+                  + (f"; data as of {row['as_of']}" if row["as_of"] else ""))
             if row["status"] != "ok":
                 print(f"            get it from: {row['source']}")
     missing = table[table["status"] != "ok"]
