@@ -14,6 +14,12 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kpss_lib.errors import UnknownValueError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _umask() -> int:
@@ -94,3 +100,16 @@ def slugify(text: str, max_length: int = 80) -> str:
     if slug in _WINDOWS_DEVICE_NAMES:
         slug += "-x"
     return slug
+
+
+def write_table_atomic(frame: "pd.DataFrame", path: str | os.PathLike) -> None:
+    """Write a table as CSV for Czech Excel (``;``-separated, decimal comma, UTF-8 with BOM) or XLSX, atomically."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise UnknownValueError(f"unsupported output {path.name!r}; expected a .csv or .xlsx file name")
+    with atomic_path(path) as temporary:
+        if suffix == ".csv":
+            frame.to_csv(temporary, index=False, encoding="utf-8-sig", sep=";", decimal=",")
+        else:
+            frame.to_excel(temporary, index=False)

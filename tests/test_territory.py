@@ -214,3 +214,11 @@ def test_a_list_of_obce_is_an_ad_hoc_micro_region(query):
 def test_an_ad_hoc_micro_region_with_an_ambiguous_member_lists_candidates():
     with pytest.raises(RegionNotFoundError, match="Lhota"):
         t.find_region("585599, Lhota")
+
+
+def test_a_caller_changing_a_loaded_table_does_not_change_the_next_load():
+    first = t.load_obce()
+    first.loc[0, "pop_total"] = -1
+    first["x"] = 0.0
+    again = t.load_obce()
+    assert again.loc[0, "pop_total"] >= 0 and (again["x"] != 0).all()

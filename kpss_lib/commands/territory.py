@@ -5,7 +5,7 @@ import argparse
 from pathlib import Path
 
 from kpss_lib.config import output_dir
-from kpss_lib.load.services import write_table_atomic
+from kpss_lib.fileio import write_table_atomic
 from kpss_lib.load.territory import territory_summary
 
 CZECH_LABELS = {

@@ -104,17 +104,17 @@ def cached(name: str, sources: Sequence[Path], build: Callable[[], pd.DataFrame]
         return build()
     path = cache_dir() / f"{name}-{cache_key(name, sources)}.parquet"
     if path in _memory:
-        return _memory[path].copy()  # a copy: callers may change what they get
+        return _private_copy(_memory[path])
     if path.is_file():
         try:
             frame = _read(path)
-            _memory[path] = frame
-            return frame.copy()
+            _remember(path, frame)
+            return _private_copy(frame)
         except Exception:
             # A damaged entry (e.g. disk full earlier) is rebuilt, never trusted.
             path.unlink(missing_ok=True)
     frame = build()
-    _memory[path] = frame.copy()
+    _remember(path, frame.copy())
     try:
         write_parquet_atomic(frame, path)
         for stale in path.parent.glob(f"{name}-*.parquet"):
@@ -123,6 +123,24 @@ def cached(name: str, sources: Sequence[Path], build: Callable[[], pd.DataFrame]
     except OSError:
         pass  # a read-only cache folder must not break loading
     return frame
+
+
+#: With pandas' copy-on-write (the default from pandas 3) a shallow copy already keeps
+#: callers' changes away from the remembered table; before that it takes a deep copy.
+_COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3 or bool(pd.options.mode.copy_on_write)
+
+
+def _private_copy(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a remembered table that the caller may change freely."""
+    return frame.copy(deep=not _COPY_ON_WRITE)
+
+
+def _remember(path: Path, frame: pd.DataFrame) -> None:
+    """Keep one table per name in memory, as on disk: a changed source replaces its old entry."""
+    name = path.name.rsplit("-", 1)[0]
+    for stale in [p for p in _memory if p.name.rsplit("-", 1)[0] == name]:
+        del _memory[stale]
+    _memory[path] = frame
 
 
 def _read(path: Path) -> pd.DataFrame:

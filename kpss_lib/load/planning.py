@@ -41,8 +41,8 @@ import yaml
 
 from kpss_lib.config import PROJECT_DATA_DIR
 from kpss_lib.errors import DataFileError, UnknownValueError, ValidationError
-from kpss_lib.fileio import slugify
-from kpss_lib.load.services import service_types, write_table_atomic
+from kpss_lib.fileio import slugify, write_table_atomic
+from kpss_lib.load.services import service_types
 from kpss_lib.load.tables import ico_is_valid, is_blank, normalize_ico, parse_date, parse_number, read_table
 from kpss_lib.load.territory import (find_region, load_micro_regions, load_obce, normalize_name,
                                      population_column, read_hierarchy)

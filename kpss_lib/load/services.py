@@ -22,9 +22,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from typing import Union
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Union
 
 import numpy as np
 import pandas as pd
@@ -32,7 +32,7 @@ from pyproj import Transformer
 
 from kpss_lib.config import CRS_METRIC, CRS_WGS84, PROJECT_DATA_DIR, input_path
 from kpss_lib.errors import DataFileError, UnknownValueError
-from kpss_lib.fileio import atomic_path
+from kpss_lib.fileio import write_table_atomic
 from kpss_lib.load.cache import cached
 from kpss_lib.load.tables import normalize_ico, parse_date, parse_number, read_table
 from kpss_lib.load.territory import HIERARCHY_FILE, normalize_name, read_hierarchy
@@ -318,18 +318,6 @@ def write_services_template(path: str | Path, example: bool = False) -> Path:
     frame = pd.DataFrame(rows, columns=list(TEMPLATE_COLUMNS))
     write_table_atomic(frame, path)
     return path
-
-
-def write_table_atomic(frame: pd.DataFrame, path: Path) -> None:
-    """Write a table as CSV for Czech Excel (``;``-separated, decimal comma, UTF-8 with BOM) or XLSX, atomically."""
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise UnknownValueError(f"unsupported output {path.name!r}; expected a .csv or .xlsx file name")
-    with atomic_path(path) as temporary:
-        if suffix == ".csv":
-            frame.to_csv(temporary, index=False, encoding="utf-8-sig", sep=";", decimal=",")
-        else:
-            frame.to_excel(temporary, index=False)
 
 
 def read_services_file(path: str | Path) -> pd.DataFrame:
