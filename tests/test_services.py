@@ -17,20 +17,48 @@ def catalogue():
     return s.load_services()
 
 
-def test_code_list_covers_every_kind_of_the_act():
+def test_code_list_covers_every_kind_of_the_act_and_every_mpsv_code():
     types = s.service_types()
-    assert len(types) == 34
-    assert types["paragraph"].str.startswith("§").all()
+    # 34 MPSV kinds + základní sociální poradenství (§ 37/2, not registered on its own).
+    assert len(types) == 35 and (types["mpsv_code"] != "").sum() == 34
+    assert types.loc[types["type_code"] != "35", "paragraph"].str.startswith("§").all()
     assert set(types["category"]) == set(s.CATEGORIES)
     dps = types.set_index("type_name").loc["domovy pro seniory"]
     assert (dps["paragraph"], dps["type_code"], dps["default_population"]) == ("§ 49", "13", "65+")
-    # Every MPSV code of the partial code list in the data directory is in ours with the same name.
+
+
+def _full_code_list():
+    from kpss_lib.config import input_path
+
+    return pd.read_csv(input_path("mpsv_ciselnik_druhy_socialnich_sluzeb.csv"), dtype=str)
+
+
+def test_every_mpsv_kind_resolves_by_code_by_id_and_by_its_name():
+    full = _full_code_list()
+    assert len(full) == 34
+    ours = s.service_types().set_index("type_code")["type_name"]
+    for code, mpsv_id, name in zip(full["kod"], full["mpsv_id"], full["nazev"]):
+        assert ours[code] == name
+        assert s.resolve_service_type(code)["type_code"] == code
+        assert s.resolve_service_type(mpsv_id)["type_code"] == code
+        assert s.resolve_service_type(name.upper())["type_code"] == code
+
+
+def test_the_partial_code_list_still_agrees():
     from kpss_lib.config import input_path
 
     partial = pd.read_csv(input_path("mpsv_druhy_socialnich_sluzeb_castecny.csv"), dtype=str)
-    ours = types.set_index("type_code")["type_name"]
+    ours = s.service_types().set_index("type_code")["type_name"]
     for mpsv_id, name in zip(partial["mpsv_id"], partial["nazev"]):
         assert ours[mpsv_id.split("/")[1]] == name
+
+
+@pytest.mark.parametrize(("old_name", "code"), [
+    ("sociální služby poskytované ve zdravotnických zařízeních ústavní péče", "16"),
+    ("centra duševního zdraví", "35"), ("NZDM", "25")])
+def test_old_names_are_aliases(old_name, code):
+    assert s.resolve_service_type(old_name)["type_code"] == code
+    assert s.service_type_names()[s.normalize_name(old_name)] == code
 
 
 @pytest.mark.parametrize("value", ["13", "§ 49", "49", "Domovy pro seniory", "domovy pro senioru"[:-1] + "y"])
@@ -202,3 +230,76 @@ def test_combining_sources_refuses_colliding_ids(catalogue):
 def test_rpss_territorial_scope_is_mapped_to_csu_orp_codes(rpss):
     # The fixture's scope names ORP Otrokovice by its RÚIAN code 1431, as MPSV code lists do.
     assert set(rpss.services["scope_orp_codes"].dropna()) == {"7205"}
+
+
+# --------------------------------------------------------------------------- capacity never lost, never stale
+
+UNPLACED_DS = {"mpsv-5473", "mpsv-6600", "mpsv-7123", "mpsv-2184", "mpsv-2291", "mpsv-4965", "mpsv-7110",
+               "mpsv-7459"}
+
+
+def test_cz_beds_of_domovy_pro_seniory_counted_once_include_the_unplaced(catalogue, data_dir):
+    total = s.capacity_total(catalogue, ["13"], "lůžka").set_index("form").loc["pobytová"]
+    assert (total["placed"], total["unplaced"], total["total"]) == (34330, 499, 34829)
+    assert total["n_unplaced_services"] == 8 and "499" in total["note"]
+    # The same, from the raw file: each (service, form, unit) once, whatever its places.
+    raw = pd.read_csv(data_dir / s.CATALOGUE_FILE, dtype=str).drop_duplicates(["sluzba_id", "forma", "kapacita_typ"])
+    beds = raw[(raw["druh_kod"] == "13") & (raw["kapacita_typ"] == "luzka")]["kapacita_pocet"].astype(float)
+    assert total["total"] == beds.sum()
+    unplaced = catalogue.unplaced()
+    ds = unplaced[(unplaced["type_code"] == "13") & (unplaced["capacity_unit"] == "lůžka")]
+    assert set(ds["service_id"]) == UNPLACED_DS
+    # Three of them belong to providers whose other services all lie in Moravskoslezský kraj.
+    msk = ds[ds["kraj_code"] == "CZ080"]
+    assert set(msk["service_id"]) == {"mpsv-6600", "mpsv-2184", "mpsv-2291"} and msk["capacity"].sum() == 296
+    assert set(msk["kraj_source"]) == {"poskytovatel"}
+    assert s.capacity_total(catalogue, ["13"], "lůžka", kraj_code="CZ080")["unplaced"].sum() == 296
+
+
+def test_rejected_records_carry_their_capacity_and_say_whether_it_moved(catalogue):
+    rejected = catalogue.rejected
+    assert set(s.REJECTED_CARRIED) <= set(rejected.columns)
+    assert rejected["service_id"].notna().all() and set(rejected["capacity_fate"]) == {"moved", "lost"}
+    row = rejected[(rejected["service_id"] == "mpsv-2291")].iloc[0]
+    assert (row["type_code"], row["form"], row["capacity_unit"], row["capacity"], row["capacity_fate"]) == (
+        "13", "pobytová", "lůžka", 212, "lost")
+    # A place without an address whose service keeps another place: the capacity moved, it is counted there.
+    moved = rejected[rejected["capacity_fate"] == "moved"]
+    kept = set(zip(catalogue.services["service_id"], catalogue.services["form"], catalogue.services["capacity_unit"]))
+    assert len(moved) and all(k in kept for k in zip(moved["service_id"], moved["form"], moved["capacity_unit"]))
+    lost = rejected[rejected["capacity_fate"] == "lost"]
+    assert not any(k in kept for k in zip(lost["service_id"], lost["form"], lost["capacity_unit"]))
+
+
+def test_ended_services_are_not_current_supply(catalogue):
+    assert catalogue.data_date == pd.Timestamp("2026-09-04") and catalogue.reference_date is None
+    current = catalogue.on()
+    assert current.reference_date == catalogue.data_date
+    excluded = current.excluded
+    assert len(excluded.drop_duplicates("service_id")) == 8
+    assert (excluded["date_to"].dt.year == 2012).all() and excluded["reason"].str.startswith("ukončena").all()
+    liberec = excluded[(excluded["orp_code"] == "5105") & (excluded["type_code"] == "4")]
+    assert liberec["service_id"].tolist() == ["mpsv-3955"]
+    assert liberec.iloc[0]["date_to"] == pd.Timestamp("2012-07-31")
+    assert "mpsv-3955" in set(catalogue.places["service_id"])
+    assert "mpsv-3955" not in set(current.places["service_id"])
+    assert len(current.services) + len(excluded) == len(catalogue.services)
+    # A date before 2012-07-31 keeps it; a date before a service started excludes it as not yet started.
+    assert "mpsv-3955" in set(catalogue.on("2012-07-31").services["service_id"])
+    early = catalogue.on("1. 1. 2000").excluded
+    assert early["reason"].str.startswith("zahájena").any()
+
+
+def test_reference_date_is_required_when_the_input_has_none(rpss):
+    with pytest.raises(UnknownValueError, match="no reference date"):
+        rpss.on()
+    assert rpss.on("2026-09-04").reference_date == pd.Timestamp("2026-09-04")
+    with pytest.raises(UnknownValueError, match="expected YYYY-MM-DD"):
+        rpss.on("zítra")
+
+
+def test_population_and_services_dates_are_both_stated_when_far_apart():
+    note = s.dates_note(pd.Timestamp("2026-09-04"), s.population_date())
+    assert "4. 9. 2026" in note and "31. 12. 2020" in note
+    assert s.dates_note(pd.Timestamp("2021-06-30"), s.population_date()) is None
+    assert s.dates_note(None, s.population_date()) is None

@@ -13,7 +13,19 @@ unit × place); :func:`standardize` validates them, joins the territory and retu
     capacity split equally over the places, so sums over places never double-count
     (210 services of the catalogue list the same capacity at several places);
 ``rejected``
-    one row per rejected record: ``file, record, column, reason, value``.
+    one row per rejected record: ``file, record, column, reason, value`` and what it
+    carried (service id and name, kind, form, capacity unit and capacity, kraj where
+    known) with ``capacity_fate``: ``moved`` when the same service, form and unit is
+    loaded at another of its places (the capacity is counted there), ``lost`` when no
+    place of it was loaded (the capacity is in no figure: see :meth:`ServiceData.unplaced`);
+``excluded``
+    services not provided on the reference date of :meth:`ServiceData.on` (ended or
+    not yet started), with the reason; empty until a date is applied.
+
+Every load knows the date its input describes (``data_date``, e.g. 2026-09-04 for the
+catalogue): indicators count the services provided on that date by default
+(``load_services(...).on()``), and :func:`dates_note` says when the population an
+indicator divides by is more than a year older or newer.
 
 Capacities of different units or forms are never added up anywhere in kpss.
 """
@@ -22,7 +34,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Union
 
@@ -57,19 +69,60 @@ SERVICE_COLUMNS = ["service_id", "service_name", "provider_name", "provider_ico"
                    "status", "target_groups", "scope_orp_codes", "obec_code", "obec_name", "orp_code", "okres_code", "kraj_code",
                    "lon", "lat", "x", "y", "point_source", "n_places", "source"]
 REJECTED_COLUMNS = ["file", "record", "column", "reason", "value"]
+#: What a rejected record carried, so its capacity is reported as capacity (see the module docstring).
+REJECTED_CARRIED = ["service_id", "service_name", "type_code", "form", "capacity_unit", "capacity",
+                    "kraj_code", "kraj_source", "capacity_fate"]
+EXCLUDED_COLUMNS = ["service_id", "service_name", "type_code", "type_name", "form", "capacity_unit", "capacity",
+                    "obec_code", "obec_name", "orp_code", "kraj_code", "date_from", "date_to", "reason"]
 
 
 @dataclass(frozen=True)
 class ServiceData:
-    """The three tables of a services load; see the module docstring."""
+    """The tables of a services load; see the module docstring.
+
+    ``data_date`` is the date the input describes (None when unknown, e.g. an analyst's
+    own list); ``reference_date`` the date :meth:`on` applied (None: not applied yet).
+    """
 
     services: pd.DataFrame
     places: pd.DataFrame
     rejected: pd.DataFrame
+    excluded: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EXCLUDED_COLUMNS))
+    data_date: pd.Timestamp | None = None
+    reference_date: pd.Timestamp | None = None
 
     def __repr__(self) -> str:
+        on = f", on {self.reference_date:%Y-%m-%d}: {len(self.excluded)} excluded" if self.reference_date else ""
         return (f"ServiceData({self.services['service_id'].nunique()} services, {len(self.services)} "
-                f"service-form rows, {len(self.places)} places, {len(self.rejected)} rejected)")
+                f"service-form rows, {len(self.places)} places, {len(self.rejected)} rejected{on})")
+
+    def on(self, date: str | pd.Timestamp | None = None) -> "ServiceData":
+        """The services provided on ``date``; the others move to ``excluded`` with the reason.
+
+        Parameters
+        ----------
+        date : str or Timestamp, optional
+            Reference date (ISO ``YYYY-MM-DD`` or Czech ``D. M. YYYY``). Default: the
+            input's own date (``data_date``, e.g. 2026-09-04 for the catalogue).
+
+        Raises
+        ------
+        UnknownValueError
+            when no date is given and the input's date is unknown, or ``date`` is not a date.
+        """
+        return _on(self, date)
+
+    def unplaced(self) -> pd.DataFrame:
+        """Capacity in no figure because no place of the service could be placed in the territory.
+
+        One row per service × form × capacity unit whose every record was rejected for
+        its obec (``capacity_fate == "lost"``): ``service_id, service_name, type_code,
+        type_name, form, capacity_unit, capacity, kraj_code, kraj_source`` (``kraj_source``:
+        ``obec`` or ``poskytovatel`` when the provider's other services all lie in one
+        kraj; empty when unknown). A national total adds it with a note; a kraj total
+        may add the rows of its kraj (see :func:`national_capacity`).
+        """
+        return _unplaced(self.rejected)
 
 
 # --------------------------------------------------------------------------- code list
@@ -81,16 +134,28 @@ def service_types() -> pd.DataFrame:
     empty where not known to kpss), ``type_name``, ``paragraph``, ``category``,
     ``default_population`` (a key of ``POPULATION_GROUPS`` a per-capita indicator
     uses by default), ``target_groups`` (``;``-separated), ``registered`` (whether it
-    is registered as a service of its own).
+    is registered as a service of its own), ``aliases`` (``;``-separated other names
+    accepted for the kind, e.g. the pre-2024 name of § 52).
     """
     table = pd.read_csv(SERVICE_TYPES_FILE, dtype=str, keep_default_na=False)
+    if "aliases" not in table.columns:
+        table["aliases"] = ""
     # Kinds whose MPSV code kpss does not know yet get a code of their own from the §,
     # so analysts can still list them; the register's own codes never start with "§".
     own_code = "§" + table["paragraph"].str.replace("§", "").str.replace(" odst. ", "-").str.strip()
     table["type_code"] = table["mpsv_code"].where(table["mpsv_code"] != "", own_code)
     table["registered"] = table["registered"] == "ano"
     return table[["type_code", "mpsv_code", "type_name", "paragraph", "category", "default_population",
-                  "target_groups", "registered"]]
+                  "target_groups", "registered", "aliases"]]
+
+
+def service_type_names() -> dict[str, str]:
+    """Normalised name or alias of every kind (see ``normalize_name``) → its ``type_code``."""
+    types = service_types()
+    index = {normalize_name(n): c for n, c in zip(types["type_name"], types["type_code"])}
+    for aliases, code in zip(types["aliases"], types["type_code"]):
+        index.update({normalize_name(a): code for a in aliases.split(";") if a.strip()})
+    return index
 
 
 def resolve_service_type(value: str) -> pd.Series:
@@ -107,12 +172,13 @@ def resolve_service_type(value: str) -> pd.Series:
     text = str(value).strip()
     key = normalize_name(text).replace("druhsocialnisluzby/", "")
     paragraph = key.replace("§", "").strip()
+    by_name = service_type_names().get(key)
     hits = types[(types["type_code"] == key) | (types["type_code"] == "§" + paragraph)
-                 | (types["type_name"].map(normalize_name) == key)
-                 | (types["paragraph"].str.replace("§", "").str.strip() == paragraph)]
+                 | (types["type_code"] == by_name)
+                 | ((types["paragraph"] != "") & (types["paragraph"].str.replace("§", "").str.strip() == paragraph))]
     if len(hits) == 1:
         return hits.iloc[0]
-    names = types["type_name"].tolist()
+    names = types["type_name"].tolist() + [a for v in types["aliases"] for a in v.split(";") if a]
     close = difflib.get_close_matches(text.lower(), names, n=5, cutoff=0.5)
     hint = f"closest: {', '.join(close)}" if close else f"valid names: {', '.join(names)}"
     raise UnknownValueError(f"unknown service type {value!r}; give an MPSV code, a § or a name ({hint})")
@@ -337,9 +403,43 @@ def _reject(rejected: list, frame: pd.DataFrame, mask: pd.Series, column: str, r
     for _, row in frame[mask].iterrows():
         value = row[column] if column in row.index else None
         rejected.append({"file": row["source"], "record": row["record"], "column": column, "reason": reason,
-                         "value": None if value is None or (not isinstance(value, str) and pd.isna(value))
-                         else str(value)})
+                         "value": _text_or_none(value),
+                         "service_id": _text_or_none(row["service_id"]),
+                         "service_name": _text_or_none(row["service_name"]),
+                         "type_code": _text_or_none(row["type_code"]),
+                         "form": FORMS.get(row["form"], _text_or_none(row["form"])),
+                         "capacity_unit": CAPACITY_UNITS.get(row["capacity_unit"], _text_or_none(row["capacity_unit"])),
+                         "capacity": _to_float(row["capacity"]),
+                         "obec_code": _text_or_none(row["obec_code"]),
+                         "provider_ico": _text_or_none(row["provider_ico"]),
+                         "form_code": row["form"], "unit_code": row["capacity_unit"]})
     return frame[~mask]
+
+
+def _text_or_none(value: object) -> str | None:
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _rejected_table(rejected: list[dict], loaded: pd.DataFrame, hierarchy: pd.DataFrame) -> pd.DataFrame:
+    """The rejected records with their kraj where known and the fate of their capacity.
+
+    ``loaded`` holds the accepted records (codes ``form``/``capacity_unit``, ``kraj_code``).
+    A record's kraj is its obec's; else, when every accepted place of the same provider
+    (IČO) lies in one kraj, that kraj (``kraj_source == "poskytovatel"``): the catalogue
+    has records without any address, and a national total still wants them by kraj.
+    """
+    table = pd.DataFrame(rejected, columns=REJECTED_COLUMNS + REJECTED_CARRIED
+                         + ["obec_code", "provider_ico", "form_code", "unit_code"])
+    by_obec = table["obec_code"].map(hierarchy.set_index("obec_code")["kraj_code"])
+    provider_kraje = loaded.groupby("provider_ico")["kraj_code"].agg(lambda k: k.iloc[0] if k.nunique() == 1 else None)
+    by_provider = table["provider_ico"].map(provider_kraje)
+    table["kraj_code"] = by_obec.fillna(by_provider)
+    table["kraj_source"] = np.where(by_obec.notna(), "obec", np.where(by_provider.notna(), "poskytovatel", None))
+    kept = set(zip(loaded["service_id"], loaded["form"], loaded["capacity_unit"]))
+    moved = [key in kept for key in zip(table["service_id"], table["form_code"], table["unit_code"])]
+    table["capacity_fate"] = np.where(moved, "moved", "lost")
+    table["capacity"] = table["capacity"].astype(float)
+    return table[REJECTED_COLUMNS + REJECTED_CARRIED]
 
 
 def _to_float(value: object) -> float:
@@ -424,6 +524,7 @@ def standardize(long: pd.DataFrame, hierarchy: pd.DataFrame | None = None) -> Se
     frame = frame.merge(hierarchy[["obec_code", "obec_name", "orp_code", "orp_name", "okres_code", "kraj_code",
                                    "kraj_name", "x", "y"]].rename(columns={"x": "obec_x", "y": "obec_y"}),
                         on="obec_code", how="left")
+    rejected_frame = _rejected_table(rejected, frame, hierarchy)
     frame = _points(frame, hierarchy)
     frame["place_name"] = frame["service_name"]
     frame["service_name"] = frame["service_id"].map(first["service_name"])
@@ -437,7 +538,6 @@ def standardize(long: pd.DataFrame, hierarchy: pd.DataFrame | None = None) -> Se
     frame["provider_ico"] = frame["provider_ico"].astype("string")
     places = frame.drop(columns=["obec_x", "obec_y", "record"]).reset_index(drop=True)
     services = places.drop_duplicates(group)[SERVICE_COLUMNS].reset_index(drop=True)
-    rejected_frame = pd.DataFrame(rejected, columns=REJECTED_COLUMNS)
     return ServiceData(services, places, rejected_frame)
 
 
@@ -478,8 +578,14 @@ def combine(*parts: ServiceData) -> ServiceData:
         ids = sorted(services.loc[clash, "service_id"].unique())[:5]
         raise DataFileError(None, "the same service id comes from several sources", column="service_id",
                             expected="distinct ids (prefix your own, e.g. 'vlastni-1')", got=ids)
+    dates = [p.data_date for p in parts if p.data_date is not None]
+    references = {p.reference_date for p in parts}
     return ServiceData(services, pd.concat([p.places for p in parts], ignore_index=True),
-                       pd.concat([p.rejected for p in parts], ignore_index=True))
+                       pd.concat([p.rejected for p in parts], ignore_index=True),
+                       pd.concat([p.excluded for p in parts], ignore_index=True),
+                       # The register's date stands for the whole: an analyst's own list has none.
+                       data_date=dates[0] if dates else None,
+                       reference_date=references.pop() if len(references) == 1 else None)
 
 
 ServicesInput = Union[str, Path, None, Sequence[Union[str, Path, None]]]
@@ -519,12 +625,133 @@ def load_services(path: ServicesInput = None, *, use_cache: bool = True) -> Serv
     # One cache entry per input file, so alternating inputs do not evict each other.
     tag = re.sub(r"[^a-z0-9]+", "-", source.name.lower())
     return ServiceData(*(cached(f"services-{part}-{tag}", sources, build(part), use_cache=use_cache)
-                         for part in ("services", "places", "rejected")))
+                         for part in ("services", "places", "rejected")), data_date=input_date(source))
+
+
+def input_date(path: str | Path) -> pd.Timestamp | None:
+    """The date a services input describes: the ``as_of`` of a known input (``kpss data``), else None.
+
+    The catalogue ``socialni_sluzby_seniori_2026-09.csv`` → 2026-09-04 (the register's
+    date). An ``rpss.json`` or an analyst's list carries no date of its own that kpss
+    could trust (a file's modification time is when it was copied): give one to
+    :meth:`ServiceData.on`.
+    """
+    from kpss_lib.config import INPUT_FILES
+
+    as_of = INPUT_FILES.get(Path(path).name, {}).get("as_of", "")
+    found = re.match(r"\d{4}-\d{2}-\d{2}", as_of)
+    return pd.Timestamp(found.group(0)) if found else None
+
+
+def population_date() -> pd.Timestamp:
+    """The date of the population counts every per-capita indicator divides by (31 Dec 2020)."""
+    from kpss_lib.config import INPUT_FILES
+
+    return pd.Timestamp(INPUT_FILES["obyvatelstvo_obce_2020.csv"]["as_of"])
+
+
+def dates_note(services_date: pd.Timestamp | None, population_date: pd.Timestamp | None,
+               max_gap_days: int = 366) -> str | None:
+    """Czech note for a per-capita output whose services and population dates differ by more than a year.
+
+    Parameters
+    ----------
+    services_date, population_date : Timestamp or None
+        ``ServiceData.reference_date`` (or ``data_date``) and :func:`population_date`.
+    max_gap_days : int, default 366
+        Larger gaps get the note; None when either date is unknown or the gap is smaller.
+    """
+    if services_date is None or population_date is None or pd.isna(services_date) or pd.isna(population_date):
+        return None
+    if abs((pd.Timestamp(services_date) - pd.Timestamp(population_date)).days) <= max_gap_days:
+        return None
+    return (f"Služby ke dni {pd.Timestamp(services_date):%-d. %-m. %Y}, obyvatelstvo ke dni "
+            f"{pd.Timestamp(population_date):%-d. %-m. %Y}: podíly na 1 000 obyvatel srovnávají údaje "
+            "z různých let.")
 
 
 def active_on(services: pd.DataFrame, date: str | pd.Timestamp) -> pd.DataFrame:
     """Rows whose provision period includes ``date`` (an empty end date means still provided)."""
-    when = pd.Timestamp(date)
-    started = services["date_from"].isna() | (services["date_from"] <= when)
-    not_ended = services["date_to"].isna() | (services["date_to"] >= when)
-    return services[started & not_ended]
+    return services[_provided(services, pd.Timestamp(date)) == ""]
+
+
+def _provided(frame: pd.DataFrame, when: pd.Timestamp) -> pd.Series:
+    """Per row: "" when provided on ``when``, else why not (Czech, for the excluded table)."""
+    ended = frame["date_to"].notna() & (frame["date_to"] < when)
+    not_started = frame["date_from"].notna() & (frame["date_from"] > when)
+    reason = np.where(ended, "ukončena před " + f"{when:%Y-%m-%d}",
+                      np.where(not_started, "zahájena až po " + f"{when:%Y-%m-%d}", ""))
+    return pd.Series(reason, index=frame.index)
+
+
+def _on(data: ServiceData, date: str | pd.Timestamp | None) -> ServiceData:
+    if date is None or (isinstance(date, str) and not date.strip()):
+        if data.data_date is None:
+            raise UnknownValueError("no reference date: the services input does not state its own date "
+                                    "(expected a date YYYY-MM-DD, e.g. the day rpss.json was downloaded)")
+        when = data.data_date
+    else:
+        when = _parse_date(date)
+        if when is None:
+            raise UnknownValueError(f"reference date: expected YYYY-MM-DD or D. M. YYYY, got {date!r}")
+    reason = _provided(data.services, when)
+    gone = data.services[reason != ""].assign(reason=reason[reason != ""])
+    key = ["service_id", "form", "capacity_unit"]
+    gone_keys = pd.MultiIndex.from_frame(gone[key])
+    keep_places = ~pd.MultiIndex.from_frame(data.places[key]).isin(gone_keys)
+    parts = [part for part in (data.excluded, gone.reindex(columns=EXCLUDED_COLUMNS)) if len(part)]
+    excluded = pd.concat(parts, ignore_index=True) if parts else gone.reindex(columns=EXCLUDED_COLUMNS)
+    return replace(data, services=data.services[reason == ""].reset_index(drop=True),
+                   places=data.places[keep_places].reset_index(drop=True),
+                   excluded=excluded, reference_date=when)
+
+
+def _unplaced(rejected: pd.DataFrame) -> pd.DataFrame:
+    lost = rejected[(rejected["capacity_fate"] == "lost") & (rejected["column"] == "obec_code")]
+    lost = lost.drop_duplicates(["service_id", "form", "capacity_unit"])
+    names = service_types().set_index("type_code")["type_name"]
+    lost = lost.assign(type_name=lost["type_code"].map(names))
+    return lost[["service_id", "service_name", "type_code", "type_name", "form", "capacity_unit", "capacity",
+                 "kraj_code", "kraj_source"]].reset_index(drop=True)
+
+
+def capacity_total(data: ServiceData, type_codes: Sequence[str], capacity_unit: str,
+                   kraj_code: str | None = None) -> pd.DataFrame:
+    """Capacity of some kinds counted once per service, placed and unplaced, per form.
+
+    Parameters
+    ----------
+    data : ServiceData
+        A load (optionally ``.on(date)``: unplaced records carry no dates, so they
+        are counted as the register lists them).
+    type_codes : sequence of str
+        MPSV codes of the kinds (``type_code``).
+    capacity_unit : str
+        Czech label of the unit, e.g. ``"lůžka"``; units are never added up.
+    kraj_code : str, optional
+        NUTS3 code: the kraj's total, with the unplaced services attributed to it.
+        Default: the whole ČR.
+
+    Returns
+    -------
+    DataFrame
+        ``form, placed, unplaced, total, n_unplaced_services, note`` (capacity in the
+        unit; ``note`` in Czech names the unplaced services).
+    """
+    services = data.services[data.services["type_code"].isin(type_codes)
+                             & (data.services["capacity_unit"] == capacity_unit)]
+    unplaced = data.unplaced()
+    unplaced = unplaced[unplaced["type_code"].isin(type_codes) & (unplaced["capacity_unit"] == capacity_unit)]
+    if kraj_code is not None:
+        services = services[services["kraj_code"] == kraj_code]
+        unplaced = unplaced[unplaced["kraj_code"] == kraj_code]
+    rows = []
+    for form in sorted(set(services["form"]) | set(unplaced["form"])):
+        placed = float(services.loc[services["form"] == form, "capacity"].sum())
+        extra = unplaced[unplaced["form"] == form]
+        note = (f"včetně {extra['capacity'].sum():.0f} ({capacity_unit}) u {len(extra)} služeb bez místa "
+                f"v území: {', '.join(extra['service_id'])}") if len(extra) else ""
+        rows.append({"form": form, "placed": placed, "unplaced": float(extra["capacity"].sum()),
+                     "total": placed + float(extra["capacity"].sum()), "n_unplaced_services": len(extra),
+                     "note": note})
+    return pd.DataFrame(rows, columns=["form", "placed", "unplaced", "total", "n_unplaced_services", "note"])
