@@ -184,6 +184,43 @@ def resolve_service_type(value: str) -> pd.Series:
     raise UnknownValueError(f"unknown service type {value!r}; give an MPSV code, a § or a name ({hint})")
 
 
+WORKING_GROUPS_FILE = PROJECT_DATA_DIR / "working_groups.csv"
+
+
+def working_groups(path: str | Path | None = None) -> dict[str, list[str]]:
+    """The working groups of a plan, each a list of kinds (``type_code``), in file order.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        CSV (or XLSX) with columns ``working_group`` and ``type_code`` (an MPSV code,
+        a § or a name of a kind; ``type_name`` is informative). Default
+        ``data/working_groups.csv``: senioři, osoby se zdravotním postižením, rodiny
+        s dětmi, osoby ohrožené sociálním vyloučením.
+
+    Raises
+    ------
+    DataFileError
+        naming the row of a kind that is not a kind of social service, or of an empty group.
+    """
+    path = Path(path) if path else WORKING_GROUPS_FILE
+    raw = read_table(path, ["working_group", "type_code"])
+    groups: dict[str, list[str]] = {}
+    for row, group, kind in zip(raw.attrs["source_rows"], raw["working_group"], raw["type_code"]):
+        if not isinstance(group, str) or not group.strip():
+            raise DataFileError(path, "empty working group", row=row, column="working_group",
+                                expected="the name of a working group", got=group)
+        try:
+            code = resolve_service_type(kind)["type_code"]
+        except UnknownValueError as exc:
+            raise DataFileError(path, "unknown kind of service", row=row, column="type_code",
+                                expected="an MPSV code, a § or a name of a kind", got=kind) from exc
+        members = groups.setdefault(group.strip(), [])
+        if code not in members:
+            members.append(code)
+    return groups
+
+
 # --------------------------------------------------------------------------- readers
 
 def read_catalogue(path: str | Path | None = None) -> pd.DataFrame:
