@@ -31,7 +31,7 @@ import pandas as pd
 from kpss_lib.errors import UnknownValueError
 from kpss_lib.indicators.distance import nearest_distance_km, require_columns
 
-__all__ = ["DistanceFunction", "LEVELS", "network_by_kind", "network_summary", "obec_nearest_km"]
+__all__ = ["DistanceFunction", "LEVELS", "NETWORK_LABELS", "network_by_kind", "network_summary", "obec_nearest_km"]
 
 #: ``distance(origins, destinations) -> Series`` of km indexed like ``origins``.
 DistanceFunction = Callable[[pd.DataFrame, pd.DataFrame], pd.Series]
@@ -167,3 +167,15 @@ def network_summary(by_kind: pd.DataFrame) -> pd.DataFrame:
 def _km(value: float) -> str:
     """Czech decimal comma: 12.4 → "12,4 km"."""
     return f"{value:.1f} km".replace(".", ",")
+
+
+#: Czech column labels of :func:`network_by_kind` and :func:`network_summary` (tables, notebooks).
+NETWORK_LABELS = {
+    "unit_code": "Kód jednotky", "unit_name": "Jednotka", "working_group": "Pracovní skupina",
+    "type_code": "Kód druhu", "type_name": "Druh služby", "in_input": "Druh ve vstupu",
+    "n_places": "Počet míst v jednotce", "present": "V jednotce je", "nearest_km": "Nejbližší (km)",
+    "worst_obec_km": "Nejhůře dostupná obec (km)", "n_kinds": "Druhů ve skupině",
+    "n_in_input": "Druhů ve vstupu", "n_present": "Druhů v jednotce", "n_missing": "Chybějících druhů",
+    "share_present": "Podíl přítomných druhů", "missing": "Chybí (vzdálenost k nejbližšímu)",
+    "not_in_input": "Vstup neobsahuje (nelze posoudit)", "farthest_missing_km": "Nejvzdálenější chybějící (km)",
+}

@@ -260,3 +260,74 @@ def _kinds(frame: pd.DataFrame, issue) -> pd.DataFrame:
                   value, "záznam vyřazen")
         rows.extend({**row, "type_code": code, "type_name": names[code]} for code in found)
     return pd.DataFrame(rows)
+
+
+PRESENCE_REPORT_COLUMNS = ["file", "record", "column", "problem", "value", "action"]
+
+
+@dataclass(frozen=True)
+class Presence:
+    """Where which kinds of service are, from any supported input, for the network of services.
+
+    ``places``: one row per place × kind with ``type_code, type_name, obec_code,
+    orp_code, kraj_code, lon, lat, x, y`` and a ``name``; ``reported``: every record
+    that is left out or was corrected (:data:`PRESENCE_REPORT_COLUMNS`, Czech
+    ``action``); ``description``: the input in Czech; ``has_capacity``: whether the
+    input states capacities at all; ``reference_date``: the date applied to registered
+    services (None for a kraj catalogue, which has no dates).
+    """
+
+    places: pd.DataFrame
+    reported: pd.DataFrame
+    description: str
+    has_capacity: bool
+    reference_date: pd.Timestamp | None
+
+
+def load_presence(source: str | Path | None = None, date: str | pd.Timestamp | None = None) -> Presence:
+    """Supply of presence from a kraj catalogue of facilities, the register catalogue or ``rpss.json``.
+
+    Parameters
+    ----------
+    source : str or Path, optional
+        ``"khk"`` or a JSON list of records in the Královéhradecký schema → the kraj
+        catalogue (:func:`read_kraj_facilities`); None or ``""`` → the MPSV catalogue of
+        services for seniors; any other path → :func:`kpss_lib.load.services.load_services`
+        (``rpss.json``, the catalogue CSV, an analyst's template).
+    date : str or Timestamp, optional
+        Registered services are counted when provided on this date (default: the
+        input's own date; required for an input without one, such as ``rpss.json``).
+        Ended ones are reported. Ignored for a kraj catalogue (it has no dates).
+    """
+    from kpss_lib.load.services import CATALOGUE_FILE, load_services
+
+    text = str(source).strip() if source is not None else ""
+    if text.lower() == "khk" or (text.lower().endswith(".json") and _is_record_list(Path(text))):
+        data = read_kraj_facilities(None if text.lower() == "khk" else text)
+        reported = data.issues.rename(columns={"field": "column", "expected": "problem", "got": "value"})
+        places = data.facilities.rename(columns={"facility_name": "name"})
+        return Presence(places, reported[PRESENCE_REPORT_COLUMNS], f"katalog zařízení Královéhradeckého kraje "
+                        f"(otevřená data, {data.source}; bez kapacit)", False, None)
+    loaded = load_services(text or None)
+    current = loaded.on(date)
+    fate = {"moved": "kapacita započtena na jiném místě téže služby", "lost": "vyřazeno (kapacita v žádném údaji)"}
+    rejected = pd.DataFrame({"file": current.rejected["file"], "record": current.rejected["record"],
+                             "column": current.rejected["column"], "problem": current.rejected["reason"],
+                             "value": current.rejected["value"],
+                             "action": current.rejected["capacity_fate"].map(fate)})
+    excluded = pd.DataFrame({"file": Path(text or CATALOGUE_FILE).name, "record":
+                             current.excluded["service_id"], "column": "date_from/date_to",
+                             "problem": current.excluded["reason"],
+                             "value": current.excluded["service_name"], "action": "mimo nabídku k datu"})
+    places = current.places.rename(columns={"service_name": "name"})
+    description = (f"registr poskytovatelů sociálních služeb MPSV ({Path(text).name if text else 'katalog služeb pro seniory'}"
+                   f"), služby poskytované ke dni {current.reference_date:%-d. %-m. %Y}")
+    return Presence(places, pd.concat([rejected, excluded], ignore_index=True)[PRESENCE_REPORT_COLUMNS],
+                    description, True, current.reference_date)
+
+
+def _is_record_list(path: Path) -> bool:
+    """Whether a JSON file is a list of records (a kraj catalogue) rather than ``rpss.json`` (an object)."""
+    with path.open(encoding="utf-8-sig") as handle:
+        head = handle.read(64).lstrip()
+    return head.startswith("[")
