@@ -8,6 +8,7 @@ import pytest
 
 from kpss_lib.errors import DataFileError, UnknownValueError
 from kpss_lib.load import services as s
+from kpss_lib.load import supply
 
 FIXTURES = Path(__file__).parent / "data"
 
@@ -239,7 +240,7 @@ UNPLACED_DS = {"mpsv-5473", "mpsv-6600", "mpsv-7123", "mpsv-2184", "mpsv-2291", 
 
 
 def test_cz_beds_of_domovy_pro_seniory_counted_once_include_the_unplaced(catalogue, data_dir):
-    total = s.capacity_total(catalogue, ["13"], "lůžka").set_index("form").loc["pobytová"]
+    total = supply.capacity_total(catalogue, ["13"], "lůžka").set_index("form").loc["pobytová"]
     assert (total["placed"], total["unplaced"], total["total"]) == (34330, 499, 34829)
     assert total["n_unplaced_services"] == 8 and "499" in total["note"]
     # The same, from the raw file: each (service, form, unit) once, whatever its places.
@@ -253,7 +254,7 @@ def test_cz_beds_of_domovy_pro_seniory_counted_once_include_the_unplaced(catalog
     msk = ds[ds["kraj_code"] == "CZ080"]
     assert set(msk["service_id"]) == {"mpsv-6600", "mpsv-2184", "mpsv-2291"} and msk["capacity"].sum() == 296
     assert set(msk["kraj_source"]) == {"poskytovatel"}
-    assert s.capacity_total(catalogue, ["13"], "lůžka", kraj_code="CZ080")["unplaced"].sum() == 296
+    assert supply.capacity_total(catalogue, ["13"], "lůžka", kraj_code="CZ080")["unplaced"].sum() == 296
 
 
 def test_rejected_records_carry_their_capacity_and_say_whether_it_moved(catalogue):
@@ -299,7 +300,7 @@ def test_reference_date_is_required_when_the_input_has_none(rpss):
 
 
 def test_population_and_services_dates_are_both_stated_when_far_apart():
-    note = s.dates_note(pd.Timestamp("2026-09-04"), s.population_date())
+    note = supply.dates_note(pd.Timestamp("2026-09-04"), supply.population_date())
     assert "4. 9. 2026" in note and "31. 12. 2020" in note
-    assert s.dates_note(pd.Timestamp("2021-06-30"), s.population_date()) is None
-    assert s.dates_note(None, s.population_date()) is None
+    assert supply.dates_note(pd.Timestamp("2021-06-30"), supply.population_date()) is None
+    assert supply.dates_note(None, supply.population_date()) is None
