@@ -31,8 +31,11 @@ def test_khk_run_file_shows_every_orp_and_group_with_a_map(tmp_path):
     out = tmp_path / "out"
     summary = pd.read_excel(out / "sit_sluzeb.xlsx", dtype={"Kód jednotky": str})
     assert len(summary) == 15 * 4 and summary["Pracovní skupina"].nunique() == 4
-    page = (out / "map.html").read_text(encoding="utf-8")
-    assert "Chybějící druhy – rodiny s dětmi" in page and "Broumov" in page
+    maps = sorted(p.name for p in out.glob("mapa_*.html"))
+    assert maps == ["mapa_osoby-ohrozene-socialnim-vyloucenim.html", "mapa_osoby-se-zdravotnim-postizenim.html",
+                    "mapa_rodiny-s-detmi.html", "mapa_seniori.html"]
+    page = (out / "mapa_rodiny-s-detmi.html").read_text(encoding="utf-8")
+    assert "Chybějící druhy – rodiny s dětmi" in page and "Broumov" in page and "azylové domy" in page
     reported = pd.read_csv(out / "nahlasene_zaznamy.csv", sep=";", dtype=str)
     assert {"PSS95", "PSS302", "PSS188"} <= set(reported["record"])
 
