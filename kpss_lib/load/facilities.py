@@ -39,7 +39,7 @@ import pandas as pd
 
 from kpss_lib.config import input_path
 from kpss_lib.errors import DataFileError
-from kpss_lib.load.services import _points, service_type_names, service_types
+from kpss_lib.load.services import service_type_names, service_types, trusted_points
 from kpss_lib.load.tables import ico_is_valid, normalize_ico
 from kpss_lib.load.territory import load_obce, normalize_name, read_hierarchy
 
@@ -120,7 +120,7 @@ def read_kraj_facilities(path: str | Path | None = None) -> FacilityData:
     frame["lon"], frame["lat"] = zip(*(_coordinates(row, issue) for row in frame.itertuples()))
     frame = _place(frame, issue)
     long = _kinds(frame, issue)
-    long = _points(long.assign(obec_x=long["obec_code"].map(_hierarchy()["x"]),
+    long = trusted_points(long.assign(obec_x=long["obec_code"].map(_hierarchy()["x"]),
                                obec_y=long["obec_code"].map(_hierarchy()["y"])), read_hierarchy())
     return FacilityData(long[FACILITY_COLUMNS].reset_index(drop=True),
                         pd.DataFrame(issues, columns=ISSUE_COLUMNS), path.name)
@@ -203,34 +203,35 @@ def _place(frame: pd.DataFrame, issue) -> pd.DataFrame:
     code_orp = code.map(hierarchy["orp_code"])
     given_orp = frame["orp_code_given"].astype(str).str.strip()
     point_orp = at_point.map(hierarchy["orp_code"])
-    placed, how, keep = [], [], []
+    placement = []  # (obec code or None, how it was placed)
     for i in frame.index:
         record, name = frame.at[i, "facility_id"], frame.at[i, "obec_name_given"]
+        point_here = f"{at_point[i]} {hierarchy.at[at_point[i], 'obec_name']}" if pd.notna(at_point[i]) else None
         if exists[i] and code_orp[i] == given_orp[i]:
-            placed.append(code[i]), how.append("kód obce"), keep.append(True)
+            placement.append((code[i], "kód obce"))
         elif exists[i]:
             got = (f"obec {code[i]} ({hierarchy.at[code[i], 'obec_name']}, ORP {code_orp[i]}) "
                    f"vs ORP {given_orp[i]} ({name})")
-            if pd.notna(at_point[i]) and point_orp[i] == given_orp[i]:
-                where = f"{at_point[i]} {hierarchy.at[at_point[i], 'obec_name']}"
+            if point_here and point_orp[i] == given_orp[i]:
                 issue(record, "kod_obce_dle_ciselniku_csu", "the obec code of an obec in the record's ORP", got,
-                      f"umístěno podle souřadnic do obce {where} (ORP {given_orp[i]}: kód ORP a souřadnice "
+                      f"umístěno podle souřadnic do obce {point_here} (ORP {given_orp[i]}: kód ORP a souřadnice "
                       "se shodují proti kódu obce)")
-                placed.append(at_point[i]), how.append("souřadnice"), keep.append(True)
+                placement.append((at_point[i], "souřadnice"))
             else:
                 issue(record, "kod_spravniho_obvodu_obce_s_rozsirenou_pusobnosti_dle_ciselniku_csu",
                       "the ORP of the obec code", got, f"platí ORP obce ({code_orp[i]})")
-                placed.append(code[i]), how.append("kód obce"), keep.append(True)
-        elif pd.notna(at_point[i]):
-            where = f"{at_point[i]} {hierarchy.at[at_point[i], 'obec_name']}"
+                placement.append((code[i], "kód obce"))
+        elif point_here:
             issue(record, "kod_obce_dle_ciselniku_csu", "an existing 6-digit obec code", f"{code[i]} ({name})",
-                  f"umístěno podle souřadnic do obce {where}")
-            placed.append(at_point[i]), how.append("souřadnice"), keep.append(True)
+                  f"umístěno podle souřadnic do obce {point_here}")
+            placement.append((at_point[i], "souřadnice"))
         else:
             issue(record, "kod_obce_dle_ciselniku_csu", "an existing obec code or a point inside an obec",
                   f"{code[i]} ({name})", "záznam vyřazen")
-            placed.append(None), how.append(None), keep.append(False)
-    frame = frame.assign(obec_code=placed, placement=how)[keep]
+            placement.append((None, None))
+    placed, how = zip(*placement) if placement else ((), ())
+    keep = [obec is not None for obec in placed]
+    frame = frame.assign(obec_code=list(placed), placement=list(how))[keep]
     joined = hierarchy.loc[frame["obec_code"], ["obec_name", "orp_code", "orp_name", "kraj_code"]]
     return pd.concat([frame.reset_index(drop=True), joined.reset_index(drop=True)], axis=1)
 

@@ -566,7 +566,7 @@ def standardize(long: pd.DataFrame, hierarchy: pd.DataFrame | None = None) -> Se
                                    "kraj_name", "x", "y"]].rename(columns={"x": "obec_x", "y": "obec_y"}),
                         on="obec_code", how="left")
     rejected_frame = _rejected_table(rejected, frame, hierarchy)
-    frame = _points(frame, hierarchy)
+    frame = trusted_points(frame, hierarchy)
     frame["place_name"] = frame["service_name"]
     frame["service_name"] = frame["service_id"].map(first["service_name"])
     frame = frame.merge(types[["type_code", "type_name", "paragraph", "category"]], on="type_code", how="left")
@@ -596,7 +596,13 @@ def _scope_to_csu(scope: pd.Series, hierarchy: pd.DataFrame) -> pd.Series:
     return scope.map(convert)
 
 
-def _points(frame: pd.DataFrame, hierarchy: pd.DataFrame) -> pd.DataFrame:
+def trusted_points(frame: pd.DataFrame, hierarchy: pd.DataFrame) -> pd.DataFrame:
+    """Set ``x, y, lon, lat, point_source`` from ``lon``/``lat`` (degrees) or the obec's point.
+
+    ``frame`` needs ``obec_code``, ``lon``, ``lat`` and the obec's definition point
+    ``obec_x``/``obec_y`` (EPSG:5514, m). A point farther than ``MAX_POINT_OFFSET_KM``
+    from it, or missing, is replaced by it (``point_source`` ``obec``, else ``adresa``).
+    """
     lon = pd.to_numeric(frame["lon"], errors="coerce")
     lat = pd.to_numeric(frame["lat"], errors="coerce")
     x, y = Transformer.from_crs(CRS_WGS84, CRS_METRIC, always_xy=True).transform(lon.to_numpy(), lat.to_numpy())
