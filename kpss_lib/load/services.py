@@ -24,8 +24,8 @@ unit × place); :func:`standardize` validates them, joins the territory and retu
 
 Every load knows the date its input describes (``data_date``, e.g. 2026-09-04 for the
 catalogue): indicators count the services provided on that date by default
-(``load_services(...).on()``), and :func:`dates_note` says when the population an
-indicator divides by is more than a year older or newer.
+(``load_services(...).on()``), and :func:`kpss_lib.load.supply.dates_note` says when
+the population an indicator divides by is more than a year older or newer.
 
 Capacities of different units or forms are never added up anywhere in kpss.
 """
@@ -142,8 +142,6 @@ def service_types() -> pd.DataFrame:
     accepted for the kind, e.g. the pre-2024 name of § 52).
     """
     table = pd.read_csv(SERVICE_TYPES_FILE, dtype=str, keep_default_na=False)
-    if "aliases" not in table.columns:
-        table["aliases"] = ""
     # Kinds whose MPSV code kpss does not know yet get a code of their own from the §,
     # so analysts can still list them; the register's own codes never start with "§".
     own_code = "§" + table["paragraph"].str.replace("§", "").str.replace(" odst. ", "-").str.strip()
