@@ -472,8 +472,9 @@ def _rejected_table(rejected: list[dict], loaded: pd.DataFrame, hierarchy: pd.Da
     by_obec = table["obec_code"].map(hierarchy.set_index("obec_code")["kraj_code"])
     provider_kraje = loaded.groupby("provider_ico")["kraj_code"].agg(lambda k: k.iloc[0] if k.nunique() == 1 else None)
     by_provider = table["provider_ico"].map(provider_kraje)
-    table["kraj_code"] = by_obec.fillna(by_provider)
-    table["kraj_source"] = np.where(by_obec.notna(), "obec", np.where(by_provider.notna(), "poskytovatel", None))
+    table["kraj_code"] = [o if isinstance(o, str) else p for o, p in zip(by_obec, by_provider)]
+    table["kraj_source"] = ["obec" if isinstance(o, str) else "poskytovatel" if isinstance(p, str) else None
+                            for o, p in zip(by_obec, by_provider)]
     kept = set(zip(loaded["service_id"], loaded["form"], loaded["capacity_unit"]))
     moved = [key in kept for key in zip(table["service_id"], table["form_code"], table["unit_code"])]
     table["capacity_fate"] = np.where(moved, "moved", "lost")
