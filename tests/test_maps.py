@@ -136,7 +136,7 @@ def test_diverging_breaks_and_colours_are_centred_on_zero():
     values = np.linspace(-3, 5, 50)
     breaks = maps.class_breaks(values, "quantiles", 4, diverging=True)
     assert 0 in breaks
-    colours = maps._colors(None, breaks, diverging=True)
+    colours = maps.styles._colors(None, breaks, diverging=True)
     red = lambda c: int(c[1:3], 16) > int(c[5:7], 16)  # noqa: E731
     assert [red(c) for c in colours] == [b <= 0 for b in breaks]
 
@@ -160,7 +160,7 @@ def test_simplified_borders_stay_a_coverage(zlin, tolerance_m):
 
 def test_encoded_rings_round_trip():
     ring = np.array([[17.66591, 49.22451], [17.70004, 49.22449], [17.70001, 49.25], [17.66591, 49.22451]])
-    encoded = maps._encode_path(ring, closed=True)
+    encoded = maps.geometry._encode_path(ring, closed=True)
     # Decode like the page does (kpss.decode in the runtime), in Python.
     values, i = [], 0
     while i < len(encoded):
@@ -192,12 +192,16 @@ def test_choropleth_layers_legend_and_tooltips(zlin, zlin_places):
     pop = maps.format_number(zlin_row["pop_total"])
     assert pop == f"74{NBSP}478"
     assert '"Zlín","585068"' in page and f'"{pop}"' in page
-    # One layer per service type, named with its count of services.
+    # One layer per service type, named with the number of places it draws (what a reader can count).
     for type_name, group in zlin_places.groupby("type_name"):
-        count = maps.format_number(group["service_id"].nunique())
-        assert re.search(re.escape(_control_key(f"{type_name} ({count})")[1:-1]) + r'" : kpss_markers_', page)
+        n = len(group.dropna(subset=["lat", "lon"]).drop_duplicates(["service_id", "lat", "lon"]))
+        word = "místo" if n == 1 else "místa" if n < 5 else "míst"
+        key = _control_key(f"{type_name} ({maps.format_number(n)}{NBSP}{word})")[1:-1]
+        assert re.search(re.escape(key) + r'" : kpss_markers_', page)
     assert page.count("var kpss_markers_") == zlin_places["type_name"].nunique()
-    assert page.count("var kpss_polygons_") == 1 and page.count("var kpss_outlines_") == 2
+    # Lines: ORP outlines, the region's outline, and the offline base (neighbouring ORP, main roads).
+    assert page.count("var kpss_polygons_") == 1 and page.count("var kpss_outlines_") == 4
+    assert _control_key("Okolní ORP") in page and _control_key("Hlavní silnice") in page
 
 
 

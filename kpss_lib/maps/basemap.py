@@ -1,0 +1,165 @@
+"""The base of every map: an empty Leaflet map fitted to the territory, and an offline vector base.
+
+Online tiles (OpenStreetMap) stay an option; the vector base is drawn from data kpss
+already has (main roads of ArcČR 500 from :func:`kpss_lib.load.roads.load_roads`,
+ORP outlines around the territory) and embedded in the file, so a map opened with no
+network still shows where things are.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import folium
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from kpss_lib.config import CRS_METRIC, CRS_WGS84
+from kpss_lib.errors import UnknownValueError
+from kpss_lib.maps.display import KpssMap
+from kpss_lib.maps.elements import _ensure_style, _FitBounds, _LeafletAssets, _LineLayer, _finish
+from kpss_lib.maps.geometry import _bounds, _line_coords, _to_wgs84
+from kpss_lib.maps.styles import DEFAULT_TILES
+from kpss_lib.maps.text import _esc
+
+#: Road classes drawn by :func:`vector_base_layer`, with line width (px) and the largest
+#: extent (km, the longer side) at which the class is still drawn.
+ROAD_STYLES: dict[str, tuple[float, float]] = {
+    "dálnice": (2.2, 1e9),
+    "rychlostní silnice": (2.0, 1e9),
+    "silnice I. třídy": (1.4, 1e9),
+    "silnice II. třídy": (0.9, 120.0),
+}
+ROAD_COLOR = "#3d3d3d"
+
+
+def base_map(
+    bounds: gpd.GeoDataFrame | Sequence[Sequence[float]],
+    *,
+    tiles: str | None = DEFAULT_TILES,
+    title: str | None = None,
+) -> folium.Map:
+    """An empty map fitted to ``bounds`` that loads Leaflet only (no jQuery, Bootstrap, icon fonts).
+
+    Once its layers and controls are added (by the builders, which end with
+    ``_finish``), the map refits so that no control covers ``bounds``, shows a metric
+    scale bar and keeps its layer control collapsed.
+
+    Parameters
+    ----------
+    bounds : GeoDataFrame or [[south, west], [north, east]]
+        What the map opens on (degrees, EPSG:4326 for a list).
+    tiles : str or None, default "OpenStreetMap"
+        Base tiles, any name or URL template folium accepts; ``None`` for an offline map
+        with a plain background.
+    title : str, optional
+        Title of the HTML document (browser tab); escaped here.
+    """
+    if isinstance(bounds, gpd.GeoDataFrame):
+        frame = _to_wgs84(bounds, "bounds")
+        if frame.empty:
+            raise UnknownValueError("cannot fit a map to an empty GeoDataFrame")
+        box = _bounds(frame)
+    else:
+        box = [[float(bounds[0][0]), float(bounds[0][1])], [float(bounds[1][0]), float(bounds[1][1])]]
+    center = [(box[0][0] + box[1][0]) / 2, (box[0][1] + box[1][1]) / 2]
+    # maxZoom must be set on the map itself: markercluster needs it and an offline map has no tiles to give it.
+    m = KpssMap(location=center, zoom_start=8, tiles=None, control_scale=False, zoom_snap=0.25)
+    m.options.update(minZoom=5, maxZoom=18)
+    # Instance attributes shadow folium's class-level list of CDN assets.
+    m.default_js = list(_LeafletAssets.default_js)
+    m.default_css = list(_LeafletAssets.default_css)
+    if tiles is not None:
+        folium.TileLayer(tiles, name="Podkladová mapa", control=False).add_to(m)
+    m.add_child(_FitBounds(box), name="kpss_fit_bounds")
+    m._kpss_bounds = box  # refitted clear of the controls by the closing script (elements._Chrome)
+    if title:
+        m.get_root().title = _esc(title)
+    _ensure_style(m)
+    return m
+
+
+def _wgs84(geom: shapely.Geometry) -> shapely.Geometry:
+    return gpd.GeoSeries([geom], crs=CRS_METRIC).to_crs(CRS_WGS84).iloc[0]
+
+
+def _extent_box(frame: gpd.GeoDataFrame, margin: float = 0.15) -> tuple[shapely.Geometry, float]:
+    """The territory's bounding box in EPSG:5514 grown by ``margin`` of its size, and its longer side in km."""
+    minx, miny, maxx, maxy = frame.to_crs(CRS_METRIC).total_bounds
+    side = max(maxx - minx, maxy - miny)
+    grow = side * margin
+    return shapely.box(minx - grow, miny - grow, maxx + grow, maxy + grow), side / 1000.0
+
+
+def vector_base_layer(
+    m: folium.Map,
+    territory: gpd.GeoDataFrame,
+    *,
+    roads: gpd.GeoDataFrame | None = None,
+    surroundings: gpd.GeoDataFrame | None = None,
+    show_roads: bool = True,
+) -> folium.Map:
+    """Add a light offline base: main roads over the map, neighbouring ORP outlines around the territory.
+
+    Roads are clipped to the territory's extent (plus 15 %), simplified to about a third
+    of a screen pixel and drawn non-interactive above the choropleth; which classes are
+    drawn depends on the extent (:data:`ROAD_STYLES`: II. class roads only up to 120 km).
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map to add to.
+    territory : GeoDataFrame
+        The mapped units (any CRS): they give the extent and are left out of the outlines.
+    roads : GeoDataFrame, optional
+        Road segments with ``road_class`` (:func:`kpss_lib.load.roads.load_roads`); default
+        loaded when the road file is present, else no roads.
+    surroundings : GeoDataFrame, optional
+        Polygons outlined around the territory (e.g. :func:`kpss_lib.load.territory.load_orp`);
+        default the ORP of ČR. Only their borders outside the territory are drawn.
+    show_roads : bool, default True
+        Whether the road layer is switched on when the map opens (e.g. off over online tiles).
+    """
+    frame = _to_wgs84(territory, "territory")
+    if frame.empty:
+        raise UnknownValueError("cannot draw a base around an empty territory")
+    box, side_km = _extent_box(frame)
+    tolerance = side_km * 1000 / 3000
+    if roads is None:
+        from kpss_lib.load.roads import load_roads, roads_available
+
+        roads = load_roads() if roads_available() else None
+    if surroundings is None:
+        from kpss_lib.load.territory import load_orp
+
+        surroundings = load_orp()
+    metric_territory = np.asarray(frame.to_crs(CRS_METRIC).geometry.array, dtype=object)
+    inside = shapely.buffer(shapely.union_all(metric_territory), tolerance)
+    around = surroundings.to_crs(CRS_METRIC)
+    around = around[around.intersects(box)]
+    if len(around):
+        edges = shapely.union_all(shapely.boundary(np.asarray(around.geometry.array, dtype=object)))
+        outside = shapely.simplify(shapely.difference(shapely.intersection(edges, box), inside), tolerance)
+        lines = _line_coords(_wgs84(outside))
+        if lines:
+            style = {"color": "#7a7a7a", "weight": 0.9, "opacity": 0.9, "dashArray": "4 3"}
+            m.add_child(_LineLayer({"g": [[lines, style]], "p": "kpss-base", "z": 350}, name="Okolní ORP"))
+    if roads is not None and len(roads):
+        if "road_class" not in roads.columns:
+            raise UnknownValueError(f"roads lack the column 'road_class'; columns: {', '.join(map(str, roads.columns))}")
+        metric = roads.to_crs(CRS_METRIC)
+        metric = metric[metric.intersects(box)]
+        groups = []
+        for road_class, (weight, max_km) in ROAD_STYLES.items():
+            part = metric[metric["road_class"] == road_class]
+            if part.empty or side_km > max_km:
+                continue
+            merged = shapely.line_merge(shapely.intersection(
+                shapely.union_all(np.asarray(part.geometry.array, dtype=object)), box))
+            lines = _line_coords(_wgs84(shapely.simplify(merged, tolerance)))
+            if lines:
+                groups.append([lines, {"color": ROAD_COLOR, "weight": weight, "opacity": 0.5}])
+        if groups:
+            m.add_child(_LineLayer({"g": groups, "p": "kpss-roads", "z": 430}, name="Hlavní silnice",
+                                   show=show_roads))
+    return _finish(m)
