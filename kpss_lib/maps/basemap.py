@@ -134,13 +134,17 @@ def vector_base_layer(
 
         surroundings = load_orp()
     metric_territory = np.asarray(frame.to_crs(CRS_METRIC).geometry.array, dtype=object)
-    inside = shapely.buffer(shapely.union_all(metric_territory), tolerance)
+    # ORP and obce polygons come from differently generalised files: their borders differ by up to ~300 m.
+    inside = shapely.buffer(shapely.union_all(metric_territory), max(3 * tolerance, 300.0))
     around = surroundings.to_crs(CRS_METRIC)
     around = around[around.intersects(box)]
     if len(around):
         edges = shapely.union_all(shapely.boundary(np.asarray(around.geometry.array, dtype=object)))
-        outside = shapely.simplify(shapely.difference(shapely.intersection(edges, box), inside), tolerance)
-        lines = _line_coords(_wgs84(outside))
+        outside = shapely.get_parts(shapely.difference(shapely.intersection(edges, box), inside))
+        # Slivers along the territory's own border (its edges and the ORP's differ by the simplification) go.
+        outside = shapely.simplify(shapely.multilinestrings(outside[shapely.length(outside) > 10 * tolerance]),
+                                   tolerance) if len(outside) else None
+        lines = _line_coords(_wgs84(outside)) if outside is not None else []
         if lines:
             style = {"color": "#7a7a7a", "weight": 0.9, "opacity": 0.9, "dashArray": "4 3"}
             m.add_child(_LineLayer({"g": [[lines, style]], "p": "kpss-base", "z": 350}, name="Okolní ORP"))

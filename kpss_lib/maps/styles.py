@@ -103,8 +103,9 @@ def class_breaks(
         distinct = np.unique(y)
         k_eff = int(min(k, distinct.size))
         if distinct.size <= k:
-            # Few distinct values (or all equal): each value is a class of its own.
-            out = distinct.copy()
+            # Few distinct values (or all equal): each value is a class of its own, except
+            # values too close to tell apart (38,7 and 38,9 on a 0–39 scale), merged below.
+            out = _merge_close(distinct, y) if distinct.size > 1 else distinct.copy()
         else:
             with warnings.catch_warnings():
                 # mapclassify warns about duplicate quantiles and missing numba; both handled here.
