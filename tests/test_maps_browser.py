@@ -350,6 +350,31 @@ def test_no_control_covers_the_territory(browser, otrokovice, tmp_path, width, h
     p.close()
 
 
+def test_a_popup_over_a_control_is_on_top_and_closes(browser, otrokovice, tmp_path):
+    # A popup opened where the legend is: its close button must be the element a click hits.
+    m, _ = otrokovice
+    page = Page(browser, save_map(m, tmp_path / "otrokovice.html"), height=800)
+    p = page.page
+    p.evaluate(f"""() => {{
+        const map = {m.get_name()};
+        const r = document.querySelector('.kpss-legend').getBoundingClientRect();
+        const c = map.getContainer().getBoundingClientRect();
+        const at = map.containerPointToLatLng([r.left - c.left + r.width / 2, r.top - c.top + r.height - 5]);
+        L.popup({{autoPan: false}}).setLatLng(at).setContent('<b>Test</b>').openOn(map);
+    }}""")
+    close = p.locator(".leaflet-popup-close-button")
+    close.wait_for(state="visible", timeout=5_000)
+    box = close.bounding_box()
+    hit = p.evaluate("([x, y]) => document.elementFromPoint(x, y).closest('.leaflet-popup') !== null",
+                     [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
+    assert hit, "the popup is under a control"
+    close.click()
+    p.wait_for_function("() => !document.querySelector('.leaflet-popup')", timeout=5_000)
+    assert not p.evaluate("() => document.querySelector('.leaflet-container').classList.contains('kpss-above')")
+    assert page.errors == []
+    p.close()
+
+
 def test_polygons_are_painted_down_to_the_bottom_of_a_short_window(browser, otrokovice, tmp_path):
     # Regression: with an animated opening zoom, Chromium painted the SVG layers only down to
     # y ≈ 600 px; the DOM still held the paths, so only the pixels show it. The probe is

@@ -183,7 +183,10 @@ var kpss = {
         var container = map.getContainer();
         function update() {
             var open = [];
-            container.querySelectorAll('.leaflet-tooltip, .leaflet-popup').forEach(function (el) { open.push(el); });
+            // A closed tooltip or popup fades out (opacity 0) for a moment before it leaves the DOM.
+            container.querySelectorAll('.leaflet-tooltip, .leaflet-popup').forEach(function (el) {
+                if (el.style.opacity !== '0') { open.push(el); }
+            });
             L.DomUtil[open.some(function (el) { return kpss.overlaps(map, el); }) ? 'addClass' : 'removeClass'](
                 container, 'kpss-above');
         }

@@ -31,8 +31,8 @@ COLUMN_LABELS: dict[str, str] = {
     "okres_name": "Okres",
     "kraj_name": "Kraj",
 }
-_NAME_COLUMNS = ("unit_name", "obec_name", "orp_name", "okres_name", "kraj_name", "name", "nazev")
-_CODE_COLUMNS = ("unit_code", "obec_code", "orp_code", "okres_code", "kraj_code", "code", "kod")
+_NAME_COLUMNS = ("unit_name", "region_name", "obec_name", "orp_name", "okres_name", "kraj_name", "name", "nazev")
+_CODE_COLUMNS = ("unit_code", "region_code", "obec_code", "orp_code", "okres_code", "kraj_code", "code", "kod")
 
 # Czech plural forms (1 / 2-4 / 5+) of the capacity units of the MPSV register.
 _CAPACITY_FORMS: dict[str, tuple[str, str, str]] = {
