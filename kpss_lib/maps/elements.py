@@ -27,7 +27,7 @@ _STYLE = """
 .kpss-legend table {border-collapse: collapse;}
 .kpss-legend td {padding: 1px 4px 1px 0; vertical-align: middle; white-space: nowrap;}
 .kpss-legend .kpss-n {color: #666; text-align: right;}
-.kpss-swatch {display: inline-block; width: 18px; height: 12px; border: 1px solid #888;}
+.kpss-swatch {display: inline-block; width: 18px; height: 12px; border: 1px solid #888; opacity: .85;}
 .kpss-hatch-swatch {background: repeating-linear-gradient(45deg, #c2185b 0 2px, transparent 2px 6px);
   border: 2px solid #c2185b; width: 16px; height: 10px;}
 .kpss-source {font-size: 11px; color: #444; max-width: 60vw;}
@@ -60,7 +60,6 @@ _STYLE = """
 @media (max-width: 520px), (max-height: 520px) {
   .kpss-legend, .kpss-source, .kpss-note {font-size: 10px; padding: 4px 6px;}
   .kpss-legend {max-width: 180px;}
-  .kpss-legend .kpss-legend-unit, .kpss-legend .kpss-legend-note {display: none;}
   .kpss-source {max-width: 45vw;}
   .kpss-title {font-size: 14px; padding: 5px 8px;}
 }
