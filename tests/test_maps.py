@@ -505,13 +505,16 @@ def test_vector_base_layer_scales_with_the_extent(zlin, obce):
     from kpss_lib.load.roads import load_roads
 
     roads = load_roads()
-    kraj = maps.vector_base_layer(maps.base_map(zlin, tiles=None), zlin, roads=roads).get_root().render()
-    country = maps.vector_base_layer(maps.base_map(obce, tiles=None), obce, roads=roads).get_root().render()
-    # A kraj shows II. class roads (0,9 px lines), all of ČR only the main ones; the kraj's
-    # neighbours are outlined, ČR has none (Okolní ORP lie outside the territory only).
-    assert '"weight":0.9,"opacity":0.5' in kraj and '"weight":0.9,"opacity":0.5' not in country
-    assert _control_key("Okolní ORP") in kraj and _control_key("Okolní ORP") not in country
-    assert _control_key("Hlavní silnice") in country
+    orp = obce[obce["orp_code"] == "7205"]  # Otrokovice, ~20 km across
+    pages = {name: maps.vector_base_layer(maps.base_map(units, tiles=None), units, roads=roads).get_root().render()
+             for name, units in (("orp", orp), ("kraj", zlin), ("country", obce))}
+    # An ORP shows II. class roads (0,9 px lines), a kraj and ČR only the main ones; the
+    # neighbours of an ORP and a kraj are outlined, ČR has none (outlines lie outside the territory only).
+    assert '"weight":0.9,"opacity":0.5' in pages["orp"]
+    assert '"weight":0.9,"opacity":0.5' not in pages["kraj"] + pages["country"]
+    assert _control_key("Okolní ORP") in pages["orp"] and _control_key("Okolní ORP") in pages["kraj"]
+    assert _control_key("Okolní ORP") not in pages["country"]
+    assert all(_control_key("Hlavní silnice") in page for page in pages.values())
     with pytest.raises(UnknownValueError, match="road_class"):
         maps.vector_base_layer(maps.base_map(zlin, tiles=None), zlin, roads=roads.drop(columns="road_class"))
 

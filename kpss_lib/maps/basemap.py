@@ -28,7 +28,7 @@ ROAD_STYLES: dict[str, tuple[float, float]] = {
     "dálnice": (2.2, 1e9),
     "rychlostní silnice": (2.0, 1e9),
     "silnice I. třídy": (1.4, 1e9),
-    "silnice II. třídy": (0.9, 120.0),
+    "silnice II. třídy": (0.9, 70.0),
 }
 ROAD_COLOR = "#3d3d3d"
 
@@ -101,9 +101,10 @@ def vector_base_layer(
 ) -> folium.Map:
     """Add a light offline base: main roads over the map, neighbouring ORP outlines around the territory.
 
-    Roads are clipped to the territory's extent (plus 15 %), simplified to about a third
-    of a screen pixel and drawn non-interactive above the choropleth; which classes are
-    drawn depends on the extent (:data:`ROAD_STYLES`: II. class roads only up to 120 km).
+    Roads are clipped to the territory's extent (plus 15 %), simplified to about 2/3 of a
+    screen pixel and drawn non-interactive above the choropleth; which classes are drawn
+    depends on the extent (:data:`ROAD_STYLES`: II. class roads only up to 70 km, i.e. for
+    an ORP or a small okres, not for a kraj).
 
     Parameters
     ----------
@@ -124,7 +125,6 @@ def vector_base_layer(
     if frame.empty:
         raise UnknownValueError("cannot draw a base around an empty territory")
     box, side_km = _extent_box(frame)
-    tolerance = side_km * 1000 / 3000
     if roads is None:
         from kpss_lib.load.roads import load_roads, roads_available
 
@@ -133,37 +133,70 @@ def vector_base_layer(
         from kpss_lib.load.territory import load_orp
 
         surroundings = load_orp()
-    metric_territory = np.asarray(frame.to_crs(CRS_METRIC).geometry.array, dtype=object)
-    # ORP and obce polygons come from differently generalised files: their borders differ by up to ~300 m.
-    inside = shapely.buffer(shapely.union_all(metric_territory), max(3 * tolerance, 300.0))
-    around = surroundings.to_crs(CRS_METRIC)
-    around = around[around.intersects(box)]
-    if len(around):
-        edges = shapely.union_all(shapely.boundary(np.asarray(around.geometry.array, dtype=object)))
-        outside = shapely.get_parts(shapely.difference(shapely.intersection(edges, box), inside))
-        # Slivers along the territory's own border (its edges and the ORP's differ by the simplification) go.
-        outside = shapely.simplify(shapely.multilinestrings(outside[shapely.length(outside) > 10 * tolerance]),
-                                   tolerance) if len(outside) else None
-        lines = _line_coords(_wgs84(outside)) if outside is not None else []
-        if lines:
-            style = {"color": "#7a7a7a", "weight": 0.9, "opacity": 0.9, "dashArray": "4 3"}
-            m.add_child(_LineLayer({"g": [[lines, style]], "p": "kpss-base", "z": 350}, name="Okolní ORP"))
+    # Lines need less detail than the choropleth's borders: 2/3 of a screen pixel.
+    tolerance = 2 * side_km * 1000 / 3000
+    _add_surroundings(m, frame, surroundings, box, tolerance)
     if roads is not None and len(roads):
-        if "road_class" not in roads.columns:
-            raise UnknownValueError(f"roads lack the column 'road_class'; columns: {', '.join(map(str, roads.columns))}")
-        metric = roads.to_crs(CRS_METRIC)
-        metric = metric[metric.intersects(box)]
-        groups = []
-        for road_class, (weight, max_km) in ROAD_STYLES.items():
-            part = metric[metric["road_class"] == road_class]
-            if part.empty or side_km > max_km:
-                continue
-            merged = shapely.line_merge(shapely.intersection(
-                shapely.union_all(np.asarray(part.geometry.array, dtype=object)), box))
-            lines = _line_coords(_wgs84(shapely.simplify(merged, tolerance)))
-            if lines:
-                groups.append([lines, {"color": ROAD_COLOR, "weight": weight, "opacity": 0.5}])
-        if groups:
-            m.add_child(_LineLayer({"g": groups, "p": "kpss-roads", "z": 430}, name="Hlavní silnice",
-                                   show=show_roads))
+        _add_roads(m, roads, box, side_km, tolerance, show_roads)
     return _finish(m)
+
+
+def _metric(frame: gpd.GeoDataFrame, box: shapely.Geometry) -> gpd.GeoDataFrame:
+    """The rows of ``frame`` whose bounding box meets ``box``, in EPSG:5514 (only those are reprojected)."""
+    metric = frame if frame.crs is not None and frame.crs.equals(CRS_METRIC) else None
+    if metric is None:
+        minx, miny, maxx, maxy = gpd.GeoSeries([box], crs=CRS_METRIC).to_crs(frame.crs).total_bounds
+        metric = frame.cx[minx:maxx, miny:maxy].to_crs(CRS_METRIC)
+    return metric[metric.intersects(box)]
+
+
+def _add_surroundings(m: folium.Map, frame: gpd.GeoDataFrame, surroundings: gpd.GeoDataFrame,
+                      box: shapely.Geometry, tolerance: float) -> None:
+    """Dashed outlines of the polygons around the territory, not over it."""
+    territory = np.asarray(frame.to_crs(CRS_METRIC).geometry.array, dtype=object)
+    try:
+        union = shapely.coverage_union_all(territory)
+    except shapely.errors.GEOSException:
+        union = shapely.union_all(territory)
+    # ORP and obce polygons come from differently generalised files: their borders differ by up to ~300 m.
+    inside = shapely.buffer(union, max(1.5 * tolerance, 300.0))
+    shapely.prepare(inside)
+    around = _metric(surroundings, box)
+    geoms = np.asarray(around.geometry.array, dtype=object)
+    geoms = geoms[~shapely.contains(inside, geoms)]
+    if not len(geoms):
+        return
+    edges = shapely.union_all(shapely.boundary(geoms))
+    outside = shapely.get_parts(shapely.difference(shapely.intersection(edges, box), inside))
+    # Slivers along the territory's own border (the two files' borders differ) go.
+    outside = outside[shapely.length(outside) > 5 * tolerance]
+    if not len(outside):
+        return
+    lines = _line_coords(_wgs84(shapely.simplify(shapely.multilinestrings(outside), tolerance)))
+    if lines:
+        style = {"color": "#7a7a7a", "weight": 0.9, "opacity": 0.9, "dashArray": "4 3"}
+        m.add_child(_LineLayer({"g": [[lines, style]], "p": "kpss-base", "z": 350}, name="Okolní ORP"))
+
+
+def _add_roads(m: folium.Map, roads: gpd.GeoDataFrame, box: shapely.Geometry, side_km: float, tolerance: float,
+               show: bool) -> None:
+    """The road classes that suit the extent (:data:`ROAD_STYLES`), merged into long lines and simplified."""
+    if "road_class" not in roads.columns:
+        raise UnknownValueError(f"roads lack the column 'road_class'; columns: {', '.join(map(str, roads.columns))}")
+    metric = _metric(roads, box)
+    minx, miny, maxx, maxy = box.bounds
+    groups = []
+    for road_class, (weight, max_km) in ROAD_STYLES.items():
+        part = metric[metric["road_class"] == road_class]
+        if part.empty or side_km > max_km:
+            continue
+        clipped = shapely.clip_by_rect(np.asarray(part.geometry.array, dtype=object), minx, miny, maxx, maxy)
+        pieces = shapely.get_parts(clipped)
+        pieces = pieces[shapely.get_type_id(pieces) == 1]  # LineStrings (a clip may leave points)
+        # Segments of one road meet end to end: merging them saves a starting point per segment.
+        merged = shapely.line_merge(shapely.multilinestrings(pieces)) if len(pieces) else None
+        lines = _line_coords(_wgs84(shapely.simplify(merged, tolerance))) if merged is not None else []
+        if lines:
+            groups.append([lines, {"color": ROAD_COLOR, "weight": weight, "opacity": 0.5}])
+    if groups:
+        m.add_child(_LineLayer({"g": groups, "p": "kpss-roads", "z": 430}, name="Hlavní silnice", show=show))
