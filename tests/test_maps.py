@@ -201,7 +201,7 @@ def test_choropleth_layers_legend_and_tooltips(zlin, zlin_places):
     assert page.count("var kpss_markers_") == zlin_places["type_name"].nunique()
     # Lines: ORP outlines, the region's outline, and the offline base (neighbouring ORP, main roads).
     assert page.count("var kpss_polygons_") == 1 and page.count("var kpss_outlines_") == 4
-    assert _control_key("Okolní ORP") in page and _control_key("Hlavní silnice") in page
+    assert _control_key("Okolní kraje") in page and _control_key("Hlavní silnice") in page
 
 
 
@@ -512,8 +512,8 @@ def test_vector_base_layer_scales_with_the_extent(zlin, obce):
     # neighbours of an ORP and a kraj are outlined, ČR has none (outlines lie outside the territory only).
     assert '"weight":0.9,"opacity":0.5' in pages["orp"]
     assert '"weight":0.9,"opacity":0.5' not in pages["kraj"] + pages["country"]
-    assert _control_key("Okolní ORP") in pages["orp"] and _control_key("Okolní ORP") in pages["kraj"]
-    assert _control_key("Okolní ORP") not in pages["country"]
+    assert _control_key("Okolní ORP") in pages["orp"] and _control_key("Okolní kraje") in pages["kraj"]
+    assert "Okoln" not in pages["country"]
     assert all(_control_key("Hlavní silnice") in page for page in pages.values())
     with pytest.raises(UnknownValueError, match="road_class"):
         maps.vector_base_layer(maps.base_map(zlin, tiles=None), zlin, roads=roads.drop(columns="road_class"))

@@ -176,9 +176,15 @@ def test_offline_kraj_map_renders_everything(browser, data, tmp_path):
     target = units[units["obec_code"] == "542687"]
     point = target.to_crs("EPSG:5514").representative_point().to_crs("EPSG:4326")
     x, y = _screen_point(p, m.get_name(), point.y.iloc[0], point.x.iloc[0])
+    fill_at = ("([x, y]) => { const e = document.elementFromPoint(x, y);"
+               " return [e.getAttribute('fill'), +e.getAttribute('fill-opacity'), +e.getAttribute('stroke-width')]; }")
+    before = p.evaluate(fill_at, [x, y])
     p.mouse.move(x, y)
     tooltip = p.locator(".leaflet-tooltip")
     tooltip.wait_for(state="visible", timeout=5_000)
+    # The hover highlight keeps the unit's colour (no pale fill that reads as a white spot) and thickens its border.
+    during = p.evaluate(fill_at, [x, y])
+    assert during[0] == before[0] and during[1] >= before[1] and during[2] > before[2]
     text = tooltip.inner_text().replace(" ", NBSP)
     assert "Horní" in text and "542687" in text
     assert maps.format_number(target["pop_total"].iloc[0]) == f"2{NBSP}446" and f"2{NBSP}446" in text

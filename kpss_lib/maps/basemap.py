@@ -116,8 +116,9 @@ def vector_base_layer(
         Road segments with ``road_class`` (:func:`kpss_lib.load.roads.load_roads`); default
         loaded when the road file is present, else no roads.
     surroundings : GeoDataFrame, optional
-        Polygons outlined around the territory (e.g. :func:`kpss_lib.load.territory.load_orp`);
-        default the ORP of ČR. Only their borders outside the territory are drawn.
+        Polygons outlined around the territory (layer "Okolní území"); default the ORP of ČR
+        ("Okolní ORP") up to a 70 km extent, else the kraje ("Okolní kraje"). Only their
+        borders outside the territory are drawn.
     show_roads : bool, default True
         Whether the road layer is switched on when the map opens (e.g. off over online tiles).
     """
@@ -129,13 +130,16 @@ def vector_base_layer(
         from kpss_lib.load.roads import load_roads, roads_available
 
         roads = load_roads() if roads_available() else None
+    surroundings_name = "Okolní území"
     if surroundings is None:
-        from kpss_lib.load.territory import load_orp
+        from kpss_lib.load.territory import load_kraje, load_orp
 
-        surroundings = load_orp()
+        # Around an ORP its neighbouring ORP; around a kraj or more, the neighbouring kraje.
+        small = side_km <= ROAD_STYLES["silnice II. třídy"][1]
+        surroundings, surroundings_name = (load_orp(), "Okolní ORP") if small else (load_kraje(), "Okolní kraje")
     # Lines need less detail than the choropleth's borders: 2/3 of a screen pixel.
     tolerance = 2 * side_km * 1000 / 3000
-    _add_surroundings(m, frame, surroundings, box, tolerance)
+    _add_surroundings(m, frame, surroundings, box, tolerance, surroundings_name)
     if roads is not None and len(roads):
         _add_roads(m, roads, box, side_km, tolerance, show_roads)
     return _finish(m)
@@ -151,7 +155,7 @@ def _metric(frame: gpd.GeoDataFrame, box: shapely.Geometry) -> gpd.GeoDataFrame:
 
 
 def _add_surroundings(m: folium.Map, frame: gpd.GeoDataFrame, surroundings: gpd.GeoDataFrame,
-                      box: shapely.Geometry, tolerance: float) -> None:
+                      box: shapely.Geometry, tolerance: float, name: str) -> None:
     """Dashed outlines of the polygons around the territory, not over it."""
     territory = np.asarray(frame.to_crs(CRS_METRIC).geometry.array, dtype=object)
     try:
@@ -175,7 +179,7 @@ def _add_surroundings(m: folium.Map, frame: gpd.GeoDataFrame, surroundings: gpd.
     lines = _line_coords(_wgs84(shapely.simplify(shapely.multilinestrings(outside), tolerance)))
     if lines:
         style = {"color": "#7a7a7a", "weight": 0.9, "opacity": 0.9, "dashArray": "4 3"}
-        m.add_child(_LineLayer({"g": [[lines, style]], "p": "kpss-base", "z": 350}, name="Okolní ORP"))
+        m.add_child(_LineLayer({"g": [[lines, style]], "p": "kpss-base", "z": 350}, name=_esc(name)))
 
 
 def _add_roads(m: folium.Map, roads: gpd.GeoDataFrame, box: shapely.Geometry, side_km: float, tolerance: float,

@@ -20,7 +20,7 @@ import shapely
 from kpss_lib.errors import UnknownValueError
 from kpss_lib.maps.basemap import base_map, vector_base_layer
 from kpss_lib.maps.elements import _ensure_style, _finish, _HtmlControl, _LineLayer, _PolygonLayer, _TitleBar
-from kpss_lib.maps.geometry import _line_coords, _polygon_coords, _to_wgs84, simplify_units
+from kpss_lib.maps.geometry import _encode_point, _line_coords, _polygon_coords, _to_wgs84, simplify_units
 from kpss_lib.maps.markers import service_markers
 from kpss_lib.maps.styles import (_SCHEME_NOTES, DEFAULT_TILES, NO_DATA_COLOR, SHARED_BREAKS_NOTE, WHITE_SPOT_COLOR,
                                   _colors, class_breaks, legend_table)
@@ -222,7 +222,7 @@ def choropleth_map(
         texts = [names[i], codes[i], value_texts[i], *(col[i] for col in extra_texts)]
         row = [int(classes[i]), texts, coords]
         if at is not None and names[i]:
-            row.append([round(shapely.get_y(at[i]), 4), round(shapely.get_x(at[i]), 4)])
+            row.append(_encode_point(shapely.get_x(at[i]), shapely.get_y(at[i])))
         rows.append(row)
 
     # Hover: a thick black outline and a slightly stronger fill; the fill keeps its colour, so

@@ -158,6 +158,7 @@ var kpss = {
         named.sort(function (a, b) { return b.area - a.area; });
         layer.addLayer(group);
         function draw() {
+            // A 'new L.Marker' with a divIcon: mapio embeds the default icon's images only for pages using the factory.
             group.clearLayers();
             var view = map.getBounds(), placed = [], shown = 0;
             for (var i = 0; i < named.length && shown < 400; i++) {
@@ -171,7 +172,7 @@ var kpss = {
                 if (placed.some(function (q) { return box[0] < q[2] && q[0] < box[2] && box[1] < q[3] && q[1] < box[3]; })) { continue; }
                 placed.push(box);
                 shown++;
-                group.addLayer(L.marker(n.at, {pane: pane, interactive: false, keyboard: false,
+                group.addLayer(new L.Marker(n.at, {pane: pane, interactive: false, keyboard: false,
                     icon: L.divIcon({className: 'kpss-label', html: n.text, iconSize: [w, 16], iconAnchor: [w / 2, 8]})}));
             }
         }
@@ -284,7 +285,7 @@ class _PolygonLayer(Layer):
     ``payload`` keys: ``r`` rows, ``s`` style per class, ``l`` tooltip labels (escaped),
     ``u`` unit shown after the indicator, ``v`` index of the indicator among the labels,
     ``h`` hover style, ``i`` interactive, ``p`` pane, ``z`` its z-index, ``c`` CSS class,
-    ``n`` whether rows carry a label point ``[lat, lon]`` as a 4th item (names shown where they fit).
+    ``n`` whether rows carry a label point (an encoded polyline of one point) as a 4th item.
     """
 
     _template = Template("""
@@ -326,7 +327,7 @@ class _PolygonLayer(Layer):
                     shape.on('mouseout', function () { shape.setStyle(d.s[r[0]]); });
                 }
                 layer.addLayer(shape);
-                if (d.n && r[3]) { named.push({at: r[3], text: r[1][0], shape: shape}); }
+                if (d.n && r[3]) { named.push({at: kpss.decode(r[3])[0], text: r[1][0], shape: shape}); }
             });
             if (named.length) { kpss.labels(map, layer, named); }
             return layer;

@@ -96,6 +96,11 @@ def _encode_path(coords: np.ndarray, closed: bool) -> str | None:
     return _encode_ints(deltas.ravel())
 
 
+def _encode_point(x: float, y: float) -> str:
+    """One (lon, lat) point as an encoded polyline on the 10^-4 degree grid: ~8 characters instead of ~17."""
+    return _encode_ints(np.round(np.array([x, y]) * 10 ** _COORD_DECIMALS).astype(np.int64))
+
+
 def _polygon_coords(geom: object) -> list | None:
     """A (Multi)Polygon as [[shell, hole, ...], ...] of encoded rings; None when nothing is drawable."""
     if geom is None or shapely.is_empty(geom):
