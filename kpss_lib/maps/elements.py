@@ -35,6 +35,8 @@ _STYLE = """
 .kpss-title {flex: 0 0 auto; order: -1; padding: 7px 14px; background: #fff; border-bottom: 1px solid #bbb;
   font: bold 17px/1.3 "Helvetica Neue", Arial, sans-serif; color: #111;}
 .kpss-tip {font: 12px/1.35 "Helvetica Neue", Arial, sans-serif;}
+/* Long labels wrap instead of running off a narrow map; the tooltip sits beside the pointer, on the roomier side. */
+.leaflet-tooltip.kpss-tooltip {white-space: normal; width: max-content; max-width: min(340px, 70vw);}
 .kpss-tip .kpss-code {color: #666; font-weight: normal;}
 .kpss-tip table, .kpss-popup table {border-collapse: collapse; margin-top: 3px;}
 .kpss-tip th, .kpss-popup th {text-align: left; font-weight: normal; color: #555; padding: 0 8px 0 0;
@@ -322,7 +324,7 @@ class _PolygonLayer(Layer):
                 var shape = L.polygon(kpss.polygons(r[2]), style);
                 if (d.i) {
                     shape.bindTooltip(function () { return tip(r[1]); },
-                                      {sticky: true, className: 'kpss-tooltip', direction: 'top', offset: [0, -8]});
+                                      {sticky: true, className: 'kpss-tooltip', direction: 'auto', offset: [12, 0]});
                     shape.on('mouseover', function () { shape.setStyle(d.h); shape.bringToFront(); });
                     shape.on('mouseout', function () { shape.setStyle(d.s[r[0]]); });
                 }
