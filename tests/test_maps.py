@@ -494,6 +494,16 @@ def test_notebook_display_embeds_everything(zlin):
         assert not any(host in page for host in CDN_HOSTS)
 
 
+def test_notebook_display_of_an_unvendored_plugin_says_why(zlin):
+    m = maps.choropleth_map(zlin, "beds_per_1000", label="Test", tiles=None)
+    from folium.plugins import Fullscreen
+
+    Fullscreen().add_to(m)  # a plugin kpss does not vendor
+    with pytest.warns(UserWarning, match="shown with CDN links.*(?i:fullscreen)"):
+        shown = m._repr_html_()
+    assert "srcdoc=" in shown
+
+
 def test_saved_page_reads_on_a_phone(zlin, tmp_path):
     page = save_map(maps.choropleth_map(zlin, "beds_per_1000", label="Test", tiles=None),
                     tmp_path / "m.html").read_text(encoding="utf-8")

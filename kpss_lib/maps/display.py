@@ -8,9 +8,11 @@ notebook and the report exported from it request nothing from the network.
 from __future__ import annotations
 
 import html
+import warnings
 
 import folium
 
+from kpss_lib.errors import UnknownValueError
 from kpss_lib.mapio import map_html
 
 #: Height of a map frame as a share of its width (folium's default layout).
@@ -41,7 +43,12 @@ class KpssMap(folium.Map):
     """
 
     def _repr_html_(self, **kwargs) -> str:
-        return frame_html(self)
+        try:
+            return frame_html(self)
+        except UnknownValueError as exc:
+            # A plugin kpss does not vendor: show the map as folium would (it needs the network), and say why.
+            warnings.warn(f"the map is shown with CDN links: {exc}", stacklevel=2)
+            return super()._repr_html_(**kwargs)
 
 
 class MapDisplay:
