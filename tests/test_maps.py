@@ -136,7 +136,7 @@ def test_diverging_breaks_and_colours_are_centred_on_zero():
     values = np.linspace(-3, 5, 50)
     breaks = maps.class_breaks(values, "quantiles", 4, diverging=True)
     assert 0 in breaks
-    colours = maps._colors(None, breaks, diverging=True)
+    colours = maps.styles._colors(None, breaks, diverging=True)
     red = lambda c: int(c[1:3], 16) > int(c[5:7], 16)  # noqa: E731
     assert [red(c) for c in colours] == [b <= 0 for b in breaks]
 
@@ -160,7 +160,7 @@ def test_simplified_borders_stay_a_coverage(zlin, tolerance_m):
 
 def test_encoded_rings_round_trip():
     ring = np.array([[17.66591, 49.22451], [17.70004, 49.22449], [17.70001, 49.25], [17.66591, 49.22451]])
-    encoded = maps._encode_path(ring, closed=True)
+    encoded = maps.geometry._encode_path(ring, closed=True)
     # Decode like the page does (kpss.decode in the runtime), in Python.
     values, i = [], 0
     while i < len(encoded):
@@ -192,12 +192,16 @@ def test_choropleth_layers_legend_and_tooltips(zlin, zlin_places):
     pop = maps.format_number(zlin_row["pop_total"])
     assert pop == f"74{NBSP}478"
     assert '"Zlín","585068"' in page and f'"{pop}"' in page
-    # One layer per service type, named with its count of services.
+    # One layer per service type, named with the number of places it draws (what a reader can count).
     for type_name, group in zlin_places.groupby("type_name"):
-        count = maps.format_number(group["service_id"].nunique())
-        assert re.search(re.escape(_control_key(f"{type_name} ({count})")[1:-1]) + r'" : kpss_markers_', page)
+        n = len(group.dropna(subset=["lat", "lon"]).drop_duplicates(["service_id", "lat", "lon"]))
+        word = "místo" if n == 1 else "místa" if n < 5 else "míst"
+        key = _control_key(f"{type_name} ({maps.format_number(n)}{NBSP}{word})")[1:-1]
+        assert re.search(re.escape(key) + r'" : kpss_markers_', page)
     assert page.count("var kpss_markers_") == zlin_places["type_name"].nunique()
-    assert page.count("var kpss_polygons_") == 1 and page.count("var kpss_outlines_") == 2
+    # Lines: ORP outlines, the region's outline, and the offline base (neighbouring ORP, main roads).
+    assert page.count("var kpss_polygons_") == 1 and page.count("var kpss_outlines_") == 4
+    assert _control_key("Okolní kraje") in page and _control_key("Hlavní silnice") in page
 
 
 
@@ -374,12 +378,13 @@ def test_kraj_map_is_under_1_mb(zlin, zlin_places, tmp_path):
 
 
 @pytest.mark.slow
-def test_all_obce_of_cz_under_4_mb(obce, places, tmp_path):
+def test_all_obce_of_cz_with_the_base_layer_under_3_mb(obce, places, tmp_path):
     m = maps.coverage_map(obce, "beds_per_1000", label="Lůžka na 1 000 obyvatel 65+", places=places,
                           tooltip_columns=["pop_total", "pop_65_plus", "orp_name"], title="ČR")
     path = save_map(m, tmp_path / "cz.html")
     text = path.read_text(encoding="utf-8")
-    assert path.stat().st_size < 4_000_000, f"{path.stat().st_size / 1e6:.2f} MB"
+    assert path.stat().st_size < 3_000_000, f"{path.stat().st_size / 1e6:.2f} MB"
+    assert _control_key("Hlavní silnice") in text  # the offline base is in the file
     assert text.count('"Želechovice nad Dřevnicí"') == 1 and not ASSET_LOAD.search(text)
 
 
@@ -392,6 +397,136 @@ def test_orp_map_from_load_orp(tmp_path):
     page = map_html(m)
     assert "Odchylka podílu 65+ od průměru ORP" in page and "\u2212" in page  # negative classes in the legend
     assert '"Otrokovice","7205"' in page
+
+
+# ----------------------------------------------------------------------------- comparable maps
+
+def _legend_texts(m) -> list[str]:
+    legend = _decoded(m.get_root().render())
+    return re.findall(r'kpss-swatch" style="background:(#[0-9a-f]{6})"></span></td><td>([^<]*)</td>', legend)
+
+
+def test_few_or_equal_values_give_sensible_classes():
+    # Eight obce without a home and two with 38,7 and 38,9 beds: two classes, not "38,7" and "38,9".
+    np.testing.assert_allclose(maps.class_breaks([0] * 8 + [38.7, 38.9], k=5), [0, 38.9])
+    np.testing.assert_allclose(maps.class_breaks([5, 5, 5], k=5), [5])
+    np.testing.assert_allclose(maps.class_breaks([0, 10, 20, 20], k=5), [0, 10, 20])  # each value a class
+    # Quantile breaks that end within 1/40 of the range of the maximum are merged into the last class.
+    values = np.r_[np.arange(0, 80), [79.9, 80]]
+    breaks = maps.class_breaks(values, k=5)
+    assert np.all(np.diff(breaks) >= 2) and breaks[-1] == 80
+
+
+def test_few_values_legend_reads_as_values(zlin):
+    units = zlin.copy()
+    units["v"] = 0.0
+    units.loc[:1, "v"] = [38.7, 38.9]
+    texts = [t for _, t in _legend_texts(maps.choropleth_map(units, "v", label="Test", tiles=None))]
+    assert texts == ["0,0", "nad 0,0 do 38,9"]
+
+
+def test_shared_breaks_make_two_maps_comparable(obce):
+    holesov = obce[obce["orp_code"] == "7203"].copy()
+    brod = obce[obce["orp_code"] == "7211"].copy()
+    for frame in (holesov, brod):
+        frame["share_65"] = frame["pop_65_plus"] / frame["pop_total"] * 100
+    shared = maps.shared_breaks([holesov["share_65"], brod["share_65"]], k=4)
+    np.testing.assert_array_equal(shared, maps.class_breaks(pd.concat([holesov["share_65"], brod["share_65"]]), k=4))
+    a = maps.choropleth_map(holesov, "share_65", label="Podíl 65+", tiles=None, breaks=shared)
+    b = maps.choropleth_map(brod, "share_65", label="Podíl 65+", tiles=None, breaks=shared)
+    rows_a, rows_b = _legend_texts(a), _legend_texts(b)
+    assert rows_a == rows_b and len(rows_a) == 4  # same colours, same ranges
+    assert rows_a[0][1].startswith("do ") and rows_a[1][1].startswith("nad ")
+    assert maps.SHARED_BREAKS_NOTE in _decoded(a.get_root().render())
+    # Per-map quantiles differ between the two ORP and the legend says they do not compare.
+    own = maps.choropleth_map(holesov, "share_65", label="Podíl 65+", tiles=None, k=4)
+    assert _legend_texts(own) != rows_a and "nesrovnávejte" in _decoded(own.get_root().render())
+    # A value above the last shared bound falls in the last class, not outside the legend.
+    high = holesov.copy()
+    high.loc[high.index[0], "share_65"] = shared[-1] + 10
+    page = _decoded(maps.choropleth_map(high, "share_65", label="x", tiles=None, breaks=shared).get_root().render())
+    assert re.search(r'"r":\[\[3,', page.replace(" ", "")) is not None
+    with pytest.raises(UnknownValueError, match="strictly increasing"):
+        maps.choropleth_map(holesov, "share_65", label="x", breaks=[3, 1])
+
+
+def test_each_kind_of_service_has_one_fixed_colour(zlin, zlin_places):
+    codes = pd.read_csv(os.path.join(os.environ["KPSS_DATA_DIR"], "mpsv_ciselnik_druhy_socialnich_sluzeb.csv"),
+                        dtype=str)["kod"]
+    assert set(codes) <= set(maps.SERVICE_COLORS)  # every MPSV kind (1, 3–35) has its colour
+    assert len(set(maps.SERVICE_COLORS.values())) == len(maps.SERVICE_COLORS)
+    assert maps.WHITE_SPOT_COLOR not in maps.SERVICE_COLORS.values()
+    assert maps.service_color("13") == maps.service_color(13) == maps.service_color("13.0") == maps.SERVICE_COLORS["13"]
+    assert maps.service_color(None, "partner X") == maps.service_color(None, "partner X")
+    # The colour follows the kind, not its rank: a map of one ORP and of the whole kraj agree.
+    def colour_of(places, kind):
+        page = maps.service_markers(places, maps.base_map(zlin, tiles=None)).get_root().render()
+        payload = re.search(re.escape(_control_key(kind)[1:-1]) + r'[^"]*" : (kpss_markers_\w+)', page)
+        assert payload, kind
+        return re.search(r'var ' + payload.group(1) + r' = .*?"c":"(#[0-9a-f]+)"', page, re.S).group(1)
+    roznov = zlin_places[zlin_places["orp_code"] == "7209"]
+    for kind in ("domovy pro seniory", "pečovatelská služba"):
+        assert colour_of(zlin_places, kind) == colour_of(roznov, kind)
+    assert colour_of(zlin_places, "domovy pro seniory") == maps.SERVICE_COLORS["13"]
+
+
+def test_comparison_map_names_each_unit(orp_units=None):
+    orp = load_orp()
+    compared = orp[orp["kraj_code"] == "CZ072"][["orp_code", "orp_name", "kraj_name", "geometry"]].rename(
+        columns={"orp_code": "unit_code", "orp_name": "unit_name"})
+    compared["value"] = np.arange(len(compared), dtype=float)
+    page = maps.coverage_map(compared, "value", label="x", outline_by=None, tiles=None, base=False).get_root().render()
+    assert '"Otrokovice","7205"' in page and '"Zlínský kraj","CZ072"' not in page
+    page = maps.coverage_map(compared, "value", label="x", outline_by=None, tiles=None, base=False,
+                             name_column="kraj_name").get_root().render()
+    assert '"Zlínský kraj","7205"' in page  # the caller's choice wins
+
+
+def test_notebook_display_embeds_everything(zlin):
+    m = maps.choropleth_map(zlin, "beds_per_1000", label="Test", tiles=None)
+    assert isinstance(m, maps.KpssMap)
+    shown = m._repr_html_()
+    plain = folium.Map(location=[49.2, 17.6], zoom_start=8, tiles=None)
+    for fragment in (shown, maps.show(plain)._repr_html_()):
+        page = re.search(r'srcdoc="([^"]*)"', fragment).group(1)
+        page = page.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
+        assert "leaflet" in page.lower() and not ASSET_LOAD.search(page)
+        assert not any(host in page for host in CDN_HOSTS)
+
+
+def test_notebook_display_of_an_unvendored_plugin_says_why(zlin):
+    m = maps.choropleth_map(zlin, "beds_per_1000", label="Test", tiles=None)
+    from folium.plugins import Fullscreen
+
+    Fullscreen().add_to(m)  # a plugin kpss does not vendor
+    with pytest.warns(UserWarning, match="shown with CDN links.*(?i:fullscreen)"):
+        shown = m._repr_html_()
+    assert "srcdoc=" in shown
+
+
+def test_saved_page_reads_on_a_phone(zlin, tmp_path):
+    page = save_map(maps.choropleth_map(zlin, "beds_per_1000", label="Test", tiles=None),
+                    tmp_path / "m.html").read_text(encoding="utf-8")
+    assert page.count('name="viewport"') == 1 and "width=device-width" in page
+    assert "imperial: false" in page and "collapsed\": true" in page.replace('"collapsed": true', 'collapsed\": true')
+
+
+def test_vector_base_layer_scales_with_the_extent(zlin, obce):
+    from kpss_lib.load.roads import load_roads
+
+    roads = load_roads()
+    orp = obce[obce["orp_code"] == "7205"]  # Otrokovice, ~20 km across
+    pages = {name: maps.vector_base_layer(maps.base_map(units, tiles=None), units, roads=roads).get_root().render()
+             for name, units in (("orp", orp), ("kraj", zlin), ("country", obce))}
+    # An ORP shows II. class roads (0,9 px lines), a kraj and ČR only the main ones; the
+    # neighbours of an ORP and a kraj are outlined, ČR has none (outlines lie outside the territory only).
+    assert '"weight":0.9,"opacity":0.5' in pages["orp"]
+    assert '"weight":0.9,"opacity":0.5' not in pages["kraj"] + pages["country"]
+    assert _control_key("Okolní ORP") in pages["orp"] and _control_key("Okolní kraje") in pages["kraj"]
+    assert "Okoln" not in pages["country"]
+    assert all(_control_key("Hlavní silnice") in page for page in pages.values())
+    with pytest.raises(UnknownValueError, match="road_class"):
+        maps.vector_base_layer(maps.base_map(zlin, tiles=None), zlin, roads=roads.drop(columns="road_class"))
 
 
 # ----------------------------------------------------------------------------- kpss map

@@ -13,15 +13,11 @@ import io
 import shutil
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pytest
-import shapely
 from PIL import Image
-from shapely.ops import polylabel
 
 from kpss_lib import maps
-from kpss_lib.config import CRS_METRIC, CRS_WGS84
 from kpss_lib.load.services import load_services
 from kpss_lib.load.territory import load_obce
 from kpss_lib.mapio import save_map
@@ -55,12 +51,15 @@ def browser():
 class Page:
     """A page that records console messages, page errors, failed requests and dialogs."""
 
-    def __init__(self, browser, path: Path, *, height: int = 860):
-        self.page = browser.new_page(viewport={"width": 1280, "height": height})
+    def __init__(self, browser, path: Path, *, height: int = 860, width: int = 1280):
+        self.page = browser.new_page(viewport={"width": width, "height": height})
         self.console: list[tuple[str, str]] = []
         self.errors: list[str] = []
         self.failed: list[str] = []
         self.dialogs: list[str] = []
+        self.requests: list[str] = []  # everything asked of the network (tiles included)
+        self.page.on("request", lambda req: None if req.url.startswith(("file:", "data:", "about:"))
+                     else self.requests.append(req.url))
         self.page.on("console", lambda msg: self.console.append((msg.type, msg.text)))
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
         self.page.on("requestfailed", lambda req: self.failed.append(req.url))
@@ -123,21 +122,6 @@ def _screen_point(page, map_name: str, lat: float, lon: float) -> tuple[float, f
     return point[0], point[1]
 
 
-def _southern_point(units: gpd.GeoDataFrame) -> tuple[str, float, float]:
-    """A point well inside the southern part of the southernmost unit: (obec_code, lat, lon).
-
-    The pole of inaccessibility of the unit's southern 30 %, so it lies far from any
-    border line and close to the bottom of a map fitted to ``units``.
-    """
-    metric = units.to_crs(CRS_METRIC)
-    row = metric.loc[metric.geometry.bounds["miny"].idxmin()]
-    minx, miny, maxx, maxy = row.geometry.bounds
-    band = row.geometry.intersection(shapely.box(minx, miny, maxx, miny + 0.3 * (maxy - miny)))
-    band = max(shapely.get_parts(band), key=lambda g: g.area)
-    point = gpd.GeoSeries([polylabel(band, tolerance=10)], crs=CRS_METRIC).to_crs(CRS_WGS84).iloc[0]
-    return row["obec_code"], point.y, point.x
-
-
 def _rgb(css: str) -> np.ndarray:
     """'#33a7c2' or 'rgb(221, 221, 221)' as an int array [r, g, b]."""
     css = css.strip()
@@ -148,31 +132,6 @@ def _rgb(css: str) -> np.ndarray:
 
 def _image(png: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
-
-
-def _what_is_at(frame, x: float, y: float) -> dict:
-    """The topmost element at a viewport point of ``frame`` and the colours it should show there."""
-    return frame.evaluate(
-        """([x, y]) => {
-            const e = document.elementFromPoint(x, y);
-            const pane = e && e.closest('.leaflet-pane:not(.leaflet-map-pane)');
-            const map = document.querySelector('.leaflet-container');
-            return {tag: e ? e.tagName.toLowerCase() : null, pane: pane ? pane.className : null,
-                    interactive: !!(e && e.classList.contains('leaflet-interactive')),
-                    fill: e && e.getAttribute('fill'), opacity: e && e.getAttribute('fill-opacity'),
-                    background: getComputedStyle(map).backgroundColor};
-        }""", [x, y])
-
-
-def _assert_polygon_painted(shot: np.ndarray, x: float, y: float, at: dict) -> None:
-    """The screenshot pixel at (x, y) shows the polygon's fill over the map background, not the background."""
-    assert at["tag"] == "path" and at["interactive"] and "leaflet-overlay-pane" in at["pane"], at
-    background = _rgb(at["background"])
-    alpha = float(at["opacity"])
-    expected = np.round(alpha * _rgb(at["fill"]) + (1 - alpha) * background)
-    pixel = shot[int(y), int(x)]
-    assert not np.array_equal(pixel, background), f"the polygon at ({x:.0f}, {y:.0f}) is not painted"
-    assert np.abs(pixel - expected).max() <= 3, f"pixel {pixel} at ({x:.0f}, {y:.0f}), fill over background {expected}"
 
 
 def _unpainted_pixels(page, frame=None) -> int:
@@ -217,9 +176,15 @@ def test_offline_kraj_map_renders_everything(browser, data, tmp_path):
     target = units[units["obec_code"] == "542687"]
     point = target.to_crs("EPSG:5514").representative_point().to_crs("EPSG:4326")
     x, y = _screen_point(p, m.get_name(), point.y.iloc[0], point.x.iloc[0])
+    fill_at = ("([x, y]) => { const e = document.elementFromPoint(x, y);"
+               " return [e.getAttribute('fill'), +e.getAttribute('fill-opacity'), +e.getAttribute('stroke-width')]; }")
+    before = p.evaluate(fill_at, [x, y])
     p.mouse.move(x, y)
     tooltip = p.locator(".leaflet-tooltip")
     tooltip.wait_for(state="visible", timeout=5_000)
+    # The hover highlight keeps the unit's colour (no pale fill that reads as a white spot) and thickens its border.
+    during = p.evaluate(fill_at, [x, y])
+    assert during[0] == before[0] and during[1] >= before[1] and during[2] > before[2]
     text = tooltip.inner_text().replace(" ", NBSP)
     assert "Horní" in text and "542687" in text
     assert maps.format_number(target["pop_total"].iloc[0]) == f"2{NBSP}446" and f"2{NBSP}446" in text
@@ -307,47 +272,213 @@ def otrokovice(inputs):
     return m, units
 
 
+# Geometry read in the browser: the territory (the choropleth's paths) and every control, as
+# client rectangles. Comparing rectangles needs no font metrics and no pixel positions.
+_LAYOUT_JS = """() => {
+    const box = r => ({left: r.left, top: r.top, right: r.right, bottom: r.bottom});
+    const paths = Array.from(document.querySelectorAll('.leaflet-overlay-pane path.leaflet-interactive'));
+    const rects = paths.map(p => p.getBoundingClientRect()).filter(r => r.width > 0);
+    const territory = {left: Math.min(...rects.map(r => r.left)), top: Math.min(...rects.map(r => r.top)),
+                       right: Math.max(...rects.map(r => r.right)), bottom: Math.max(...rects.map(r => r.bottom))};
+    const controls = Array.from(document.querySelectorAll('.leaflet-control'))
+        .map(c => [c.className, box(c.getBoundingClientRect())]).filter(c => c[1].right > c[1].left);
+    const map = box(document.querySelector('.leaflet-container').getBoundingClientRect());
+    return {territory, controls, map, width: window.innerWidth, height: window.innerHeight};
+}"""
+
+# A point inside one of the southernmost polygons where that polygon itself is the topmost
+# element and no control is near: found by scanning each polygon's own bounding box.
+_PROBE_JS = """() => {
+    const controls = Array.from(document.querySelectorAll('.leaflet-control')).map(c => c.getBoundingClientRect());
+    const paths = Array.from(document.querySelectorAll('.leaflet-overlay-pane path.leaflet-interactive'))
+        .map(p => [p, p.getBoundingClientRect()]).filter(e => e[1].width > 0).sort((a, b) => b[1].bottom - a[1].bottom);
+    const background = getComputedStyle(document.querySelector('.leaflet-container')).backgroundColor;
+    for (const [path, r] of paths) {
+        for (let fy = 0.9; fy > 0.1; fy -= 0.1) {
+            for (let fx = 0.1; fx < 0.95; fx += 0.1) {
+                const x = Math.round(r.left + fx * r.width), y = Math.round(r.top + fy * r.height);
+                if (controls.some(c => x > c.left - 8 && x < c.right + 8 && y > c.top - 8 && y < c.bottom + 8)) continue;
+                if (document.elementFromPoint(x, y) !== path) continue;
+                // away from the polygon's border and from markers: the 4 neighbours 4 px off are the path too
+                if ([[4, 0], [-4, 0], [0, 4], [0, -4]].some(d => document.elementFromPoint(x + d[0], y + d[1]) !== path)) continue;
+                return {x, y, fill: path.getAttribute('fill'), opacity: path.getAttribute('fill-opacity'), background,
+                        mapBottom: document.querySelector('.leaflet-container').getBoundingClientRect().bottom,
+                        mapTop: document.querySelector('.leaflet-container').getBoundingClientRect().top};
+            }
+        }
+    }
+    return null;
+}"""
+
+
+def _overlapping(layout: dict) -> list[str]:
+    """Controls whose rectangle overlaps the territory's bounding box."""
+    t = layout["territory"]
+    return [name for name, c in layout["controls"]
+            if c["left"] < t["right"] and t["left"] < c["right"] and c["top"] < t["bottom"] and t["top"] < c["bottom"]]
+
+
+def _assert_probe_painted(page, frame, offset=(0.0, 0.0)) -> dict:
+    """The probe point of ``frame`` shows its polygon's fill over the map background in a screenshot of ``page``."""
+    probe = frame.evaluate(_PROBE_JS)
+    assert probe is not None, "no polygon point free of controls and markers"
+    alpha = float(probe["opacity"])
+    background = _rgb(probe["background"])
+    expected = np.round(alpha * _rgb(probe["fill"]) + (1 - alpha) * background)
+    pixel = _image(page.screenshot())[int(offset[1] + probe["y"]), int(offset[0] + probe["x"])]
+    assert np.abs(pixel - expected).max() <= 3, f"pixel {pixel} at {probe}, fill over background {expected}"
+    return probe
+
+
+@pytest.mark.parametrize("width, height", [(1400, 900), (1280, 800), (1024, 768), (390, 844)])
+def test_no_control_covers_the_territory(browser, otrokovice, tmp_path, width, height):
+    m, units = otrokovice
+    path = save_map(m, tmp_path / "otrokovice.html")
+    page = Page(browser, path, height=height, width=width)
+    p = page.page
+    layout = p.evaluate(_LAYOUT_JS)
+    names = " ".join(name for name, _ in layout["controls"])
+    for control in ("leaflet-control-layers", "leaflet-control-zoom", "leaflet-control-scale", "kpss-legend",
+                    "kpss-source"):
+        assert control in names
+    assert _overlapping(layout) == [], layout
+    t = layout["territory"]
+    assert layout["map"]["left"] <= t["left"] and t["right"] <= layout["map"]["right"]
+    assert layout["map"]["top"] <= t["top"] and t["bottom"] <= layout["map"]["bottom"]
+    assert p.locator(".leaflet-control-layers-expanded").count() == 0  # collapsed until asked
+    assert "mi" not in p.locator(".leaflet-control-scale").inner_text().split()  # metric only
+    assert p.locator(".leaflet-control-scale-line").count() == 1
+    assert p.locator("meta[name=viewport]").count() == 1
+    assert p.locator(".kpss-label").count() > 0  # obec names to orient by
+    page.screenshot(tmp_path, f"otrokovice_{width}x{height}.png")
+    _assert_probe_painted(p, p.main_frame)
+    assert page.errors == [] and page.failed == [] and page.requests == [] and page.console_errors() == []
+    p.close()
+
+
+def test_a_popup_over_a_control_is_on_top_and_closes(browser, otrokovice, tmp_path):
+    # A popup opened where the legend is: its close button must be the element a click hits.
+    m, _ = otrokovice
+    page = Page(browser, save_map(m, tmp_path / "otrokovice.html"), height=800)
+    p = page.page
+    p.evaluate(f"""() => {{
+        const map = {m.get_name()};
+        const r = document.querySelector('.kpss-legend').getBoundingClientRect();
+        const c = map.getContainer().getBoundingClientRect();
+        const at = map.containerPointToLatLng([r.left - c.left + r.width / 2, r.top - c.top + r.height - 5]);
+        L.popup({{autoPan: false}}).setLatLng(at).setContent('<b>Test</b>').openOn(map);
+    }}""")
+    close = p.locator(".leaflet-popup-close-button")
+    close.wait_for(state="visible", timeout=5_000)
+    box = close.bounding_box()
+    hit = p.evaluate("([x, y]) => document.elementFromPoint(x, y).closest('.leaflet-popup') !== null",
+                     [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
+    assert hit, "the popup is under a control"
+    close.click()
+    p.wait_for_function("() => !document.querySelector('.leaflet-popup')", timeout=5_000)
+    assert not p.evaluate("() => document.querySelector('.leaflet-container').classList.contains('kpss-above')")
+    assert page.errors == []
+    p.close()
+
+
 def test_polygons_are_painted_down_to_the_bottom_of_a_short_window(browser, otrokovice, tmp_path):
     # Regression: with an animated opening zoom, Chromium painted the SVG layers only down to
-    # y ≈ 600 px; the DOM still held the paths, so only the pixels show it.
+    # y ≈ 600 px; the DOM still held the paths, so only the pixels show it. The probe is
+    # inside the southernmost polygon that has a point free of controls and markers.
     m, units = otrokovice
     path = save_map(m, tmp_path / "otrokovice.html")
     page = Page(browser, path, height=800)
     p = page.page
-    code, lat, lon = _southern_point(units)
-    assert code == "585793"  # Spytihněv, the southernmost obec of the ORP
-    x, y = _screen_point(p, m.get_name(), lat, lon)
-    box = p.locator(".folium-map").bounding_box()
-    assert box["y"] + box["height"] * 0.75 < y < box["y"] + box["height"]  # near the bottom, on screen
-    shot = page.screenshot(tmp_path, "otrokovice_800.png")
-    _assert_polygon_painted(_image(shot.read_bytes()), x, y, _what_is_at(p, x, y))
+    probe = _assert_probe_painted(p, p.main_frame)
+    assert probe["y"] > probe["mapTop"] + 0.6 * (probe["mapBottom"] - probe["mapTop"])  # in the lower part
+    page.screenshot(tmp_path, "otrokovice_800.png")
     assert _unpainted_pixels(p) == 0
     assert page.errors == [] and page.failed == [] and page.console_errors() == []
     p.close()
 
 
-def test_map_in_a_report_iframe_is_painted(browser, otrokovice, tmp_path):
-    # Notebooks show a folium map as <iframe srcdoc=...>, which nbconvert keeps in the report.
-    m, units = otrokovice
-    frame_html, problems = embed_map_frames(m._repr_html_())
-    assert problems == [] and "srcdoc=" in frame_html
+def _report_with(tmp_path, fragment: str, width: int = 800) -> Path:
     report = tmp_path / "report.html"
     report.write_text("<!DOCTYPE html><html><head><meta charset='utf-8'><title>Zpráva</title></head><body>"
                       f"<h1>{html.escape('Domovy pro seniory – Otrokovice')}</h1><p>Mapa podle obcí:</p>"
-                      f"{frame_html}</body></html>", encoding="utf-8")
-    # The window is tall enough to show the whole frame (its height follows its width), so a
-    # viewport screenshot needs no scrolling: an element screenshot, which scrolls the frame
-    # into view, made Chromium raster the layers anew and hid the fault.
-    page = Page(browser, report, height=1000)
+                      f"<div style='width:{width}px'>{fragment}</div></body></html>", encoding="utf-8")
+    return report
+
+
+def test_map_in_a_report_iframe_is_painted(browser, otrokovice, tmp_path):
+    # Notebooks show a folium map as <iframe srcdoc=...>, which nbconvert keeps in the report;
+    # a report's column is 800 px wide.
+    m, units = otrokovice
+    frame_html, problems = embed_map_frames(m._repr_html_())
+    assert problems == [] and "srcdoc=" in frame_html
+    # The window is tall enough to show the whole frame, so a viewport screenshot needs no
+    # scrolling: an element screenshot, which scrolls the frame into view, made Chromium
+    # raster the layers anew and hid the fault.
+    page = Page(browser, _report_with(tmp_path, frame_html), height=1000)
     p = page.page
     box = p.locator("iframe").first.bounding_box()
-    assert box["y"] + box["height"] <= 1000
-    _, lat, lon = _southern_point(units)
-    fx, fy = _screen_point(page.frame, m.get_name(), lat, lon)  # in the iframe's own viewport
-    assert box["height"] * 0.75 < fy < box["height"]
-    at = _what_is_at(page.frame, fx, fy)
-    shot = page.screenshot(tmp_path, "otrokovice_iframe.png")
-    _assert_polygon_painted(_image(shot.read_bytes()), box["x"] + fx, box["y"] + fy, at)
+    assert box["y"] + box["height"] <= 1000 and box["width"] == pytest.approx(800, abs=1)
+    assert _overlapping(page.frame.evaluate(_LAYOUT_JS)) == []
+    probe = _assert_probe_painted(p, page.frame, offset=(box["x"], box["y"]))
+    assert probe["y"] > 0.5 * box["height"]
+    page.screenshot(tmp_path, "otrokovice_iframe.png")
     assert _unpainted_pixels(p, page.frame) == 0
-    assert page.errors == [] and page.failed == [] and page.console_errors() == []
+    assert page.errors == [] and page.failed == [] and page.requests == [] and page.console_errors() == []
     p.close()
+
+
+def test_notebook_display_requests_nothing(browser, otrokovice, tmp_path):
+    # What JupyterLab shows for `m` (kpss maps) and for maps.show(plain folium map): no CDN request at all.
+    import folium
+
+    m, _ = otrokovice
+    plain = folium.Map(location=[49.2, 17.5], zoom_start=9, tiles=None)
+    folium.CircleMarker([49.2, 17.5], radius=6).add_to(plain)
+    fragment = m._repr_html_() + maps.show(plain)._repr_html_()
+    assert "cdn.jsdelivr" not in html.unescape(fragment)
+    page = Page(browser, _report_with(tmp_path, fragment), height=1400)
+    p = page.page
+    p.wait_for_timeout(500)
+    frames = [f for f in p.frames if f is not p.main_frame]
+    assert len(frames) == 2
+    assert frames[0].locator(".leaflet-overlay-pane path.leaflet-interactive").count() > 0
+    assert frames[1].locator(".leaflet-overlay-pane path").count() == 1
+    assert page.requests == [] and page.failed == [] and page.errors == []
+    p.close()
+
+
+def _layer_colours(frame) -> dict[str, str]:
+    """Layer name (without its count) -> the colour of its dot in the layer control."""
+    entries = frame.evaluate("""() => Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))
+        .map(l => [l.innerText.trim(), (l.querySelector('.kpss-dot') || {style: {}}).style.background])
+        .filter(e => e[1])""")
+    return {text.rsplit(" (", 1)[0]: colour for text, colour in entries}
+
+
+def test_same_kind_same_colour_and_shared_breaks_in_two_maps(browser, inputs, tmp_path):
+    obce, services = inputs
+    places = services.places
+    orp = {"7209": None, "7213": None}  # Rožnov pod Radhoštěm, Zlín
+    units = {code: obce[obce["orp_code"] == code].copy() for code in orp}
+    for code, frame in units.items():
+        frame["share_65"] = frame["pop_65_plus"] / frame["pop_total"] * 100
+    shared = maps.shared_breaks([frame["share_65"] for frame in units.values()], k=4)
+    for code, frame in units.items():
+        m = maps.coverage_map(frame, "share_65", label="Podíl obyvatel 65+", unit="%",
+                              places=places[places["orp_code"] == code], tiles=None, breaks=shared, base=False)
+        orp[code] = Page(browser, save_map(m, tmp_path / f"{code}.html"))
+    colours = {code: _layer_colours(page.frame) for code, page in orp.items()}
+    common = set(colours["7209"]) & set(colours["7213"])
+    assert "domovy pro seniory" in common and len(common) >= 3
+    assert all(colours["7209"][kind] == colours["7213"][kind] for kind in common)
+    assert len(set(colours["7213"].values())) == len(colours["7213"])  # different kinds, different colours
+    legends = {code: page.frame.evaluate(
+        """() => Array.from(document.querySelectorAll('.kpss-legend tr')).map(tr =>
+             [tr.querySelector('.kpss-swatch').style.background, tr.children[1].innerText])""")
+        for code, page in orp.items()}
+    assert legends["7209"] == legends["7213"] and len(legends["7209"]) == len(shared)
+    assert all(maps.SHARED_BREAKS_NOTE in page.page.locator(".kpss-legend").first.inner_text()
+               for page in orp.values())
+    for page in orp.values():
+        assert page.errors == [] and page.requests == []
+        page.page.close()
