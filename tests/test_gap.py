@@ -120,6 +120,7 @@ def test_median_and_peer_norms_match_the_comparison_path(real):
     peers = gap_table(basis, region, "orp", "residential_beds", "peers", datapaq=datapaq).set_index("unit_code")
     regions = [find_region(code, level="orp") for code in peers.index[:3]]
     places = select_services(load_services().places, "domovy pro seniory")
-    compared = compare_regions(obce, places, regions, "65+", datapaq=datapaq, catchment_km=None).set_index("unit_code")
+    compared = compare_regions(obce, places, regions, "65+", datapaq=datapaq, catchment_km=None).set_index("region_code")
+    assert len(compared) == 3
     for code in compared.index:
         assert peers.loc[code, "norm_per_1000"] == pytest.approx(compared.loc[code, "per_1000_residential_beds_peers"])
