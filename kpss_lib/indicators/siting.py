@@ -28,6 +28,7 @@ count wherever they are (people cross borders).
 """
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -122,6 +123,16 @@ class SitingProblem:
     settings: dict = field(default_factory=dict)
 
 
+def _cost_matrix(cost: CostFunction, origins: pd.DataFrame, destinations: pd.DataFrame) -> np.ndarray:
+    """``cost(origins, destinations)`` checked: finite, non-negative, one row per origin."""
+    matrix = np.asarray(cost(origins, destinations), dtype="float64")
+    expected = (len(origins), len(destinations))
+    if matrix.shape != expected or not np.isfinite(matrix).all() or (matrix < 0).any():
+        raise UnknownValueError(f"cost: expected a finite non-negative array of shape {expected}, "
+                                f"got shape {matrix.shape}")
+    return matrix
+
+
 def siting_problem(
     obce: pd.DataFrame,
     places: pd.DataFrame,
@@ -164,16 +175,12 @@ def siting_problem(
     demand = by_code.loc[codes, ["obec_name", "orp_code", "orp_name", "x", "y"]].reset_index()
     demand["population"] = by_code.loc[codes, population_column(population)].to_numpy(dtype="float64")
     fixed = places[places["form"] != TERRAIN_FORM]
-    demand["existing_cost"] = (np.asarray(cost(demand, fixed), dtype="float64").min(axis=1)
-                               if len(fixed) else np.inf)
+    demand["existing_cost"] = _cost_matrix(cost, demand, fixed).min(axis=1) if len(fixed) else np.inf
     demand["terrain_reached"] = reached.reindex(demand["obec_code"]).to_numpy()
     demand["covered"] = (demand["existing_cost"] <= catchment) | demand["terrain_reached"]
     chosen = codes if candidates is None else candidate_obce(obce, codes, codes=candidates)
     candidate_table = demand.set_index("obec_code").loc[chosen].reset_index()
-    matrix = np.asarray(cost(demand, candidate_table), dtype="float64")
-    if matrix.shape != (len(demand), len(candidate_table)) or not np.isfinite(matrix).all():
-        raise UnknownValueError(f"cost: expected a finite array of shape {(len(demand), len(candidate_table))}, "
-                                f"got shape {matrix.shape}")
+    matrix = _cost_matrix(cost, demand, candidate_table)
     settings = {"cost": getattr(cost, "__name__", repr(cost)), "terrain_radius_km": terrain_radius_km}
     return SitingProblem(demand, candidate_table[[*_OBEC_INFO, "population", "x", "y"]], matrix, catchment,
                          population, settings)
@@ -265,10 +272,14 @@ def _check_k(problem: SitingProblem, k: int) -> int:
     return int(k)
 
 
-def _solve(model) -> list[int]:
+def _solve(build: Callable[[], object]) -> object:
+    """Build an spopt model and solve it with CBC; UnknownValueError unless optimal."""
     import pulp  # spopt's solver backend; imported here so that importing kpss stays light
 
-    model = model.solve(pulp.PULP_CBC_CMD(msg=False))
+    with warnings.catch_warnings():
+        # pulp 3.3 announces changes of its 4.0 API on every variable spopt creates.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        model = build().solve(pulp.PULP_CBC_CMD(msg=False))
     status = pulp.LpStatus[model.problem.status]
     if status != "Optimal":
         raise UnknownValueError(f"the siting problem was not solved to optimality (CBC status {status})")
@@ -293,7 +304,7 @@ def maximal_covering(problem: SitingProblem, k: int) -> pd.DataFrame:
     keep = weights > 0  # covered obce weigh nothing: leaving them out does not change the optimum
     if not keep.any():
         return _ranked(problem, list(range(k)), "coverage", 0.0)
-    model = _solve(MCLP.from_cost_matrix(problem.cost[keep], weights[keep], problem.catchment, k))
+    model = _solve(lambda: MCLP.from_cost_matrix(problem.cost[keep], weights[keep], problem.catchment, k))
     sites = [j for j, var in enumerate(model.fac_vars) if var.value() > 0.5]
     return _ranked(problem, sites, "coverage", float(model.problem.objective.value()))
 
@@ -333,7 +344,7 @@ def p_median(problem: SitingProblem, k: int, *, max_cells: int = 60_000) -> pd.D
             "candidate_gains()) or raise max_cells")
     if not improvable.any():
         return _ranked(problem, list(range(k)), "median", constant)
-    model = _solve(PMedian.from_cost_matrix(capped[improvable], weights[improvable], k))
+    model = _solve(lambda: PMedian.from_cost_matrix(capped[improvable], weights[improvable], k))
     sites = [j for j, var in enumerate(model.fac_vars) if var.value() > 0.5]
     return _ranked(problem, sites, "median", float(model.problem.objective.value()) + constant)
 
