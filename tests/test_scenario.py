@@ -112,6 +112,7 @@ def test_bad_scenario_rows_are_named(real, tmp_path, row, message):
         read_scenario(path, places)
     assert "spatny.csv" in str(caught.value) and "row 2" in str(caught.value)
     assert len(caught.value.rejected) == 1
+    assert f"kapacita {row['kapacita']!r}" in str(caught.value)  # what the row carried
 
 
 def test_changes_must_refer_to_the_places_given(real):

@@ -145,13 +145,16 @@ def reference_per_1000(
         if datapaq is None:
             raise UnknownValueError("norm 'peers' needs datapaq=load_datapaq()")
         peers = datapaq.set_index("orp_code")["peer_codes"]
-        orp = basis.obce["orp_code"].astype(str)
-        values = {}
-        for code in units["unit_code"].astype(str):
-            chosen = peers.get(code, ())
-            members = basis.obce.loc[orp.isin(list(chosen)).to_numpy(), "obec_code"].to_numpy()
-            values[code] = float(aggregate(basis, members, None)[column].iloc[0]) if len(members) else np.nan
-        return units["unit_code"].astype(str).map(values).astype("float64")
+        orp = aggregate(basis, None, "orp").set_index("unit_code")
+        capacity_column = f"capacity_{measure}"
+
+        def pooled(code: str) -> float:
+            # Summed capacity / summed population of the peers, as compare_regions pools them.
+            chosen = orp.reindex([c for c in peers.get(code, ()) if c in orp.index])
+            people = chosen["population"].sum()
+            return float(chosen[capacity_column].sum() / people * 1000) if people > 0 else np.nan
+
+        return units["unit_code"].astype(str).map(pooled).astype("float64")
     raise UnknownValueError(f"norm: expected one of {', '.join(NORMS)} or a number per 1 000, got {norm!r}")
 
 

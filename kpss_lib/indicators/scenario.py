@@ -54,8 +54,10 @@ def _blank(series: pd.Series) -> pd.Series:
     return series.isna() | (series.astype("string").str.strip().fillna("") == "")
 
 
-def _raise_rejected(rejected: pd.DataFrame, path: Path) -> None:
-    quoted = "; ".join(f"{r.record}, column {r.column!r}: {r.reason} (got {r.value!r})"
+def _raise_rejected(rejected: pd.DataFrame, path: Path, capacity: Mapping[str, object]) -> None:
+    """ValidationError quoting the first rejected rows with the capacity each carried."""
+    rejected = rejected.assign(capacity=rejected["record"].map(capacity))
+    quoted = "; ".join(f"{r.record}, column {r.column!r}: {r.reason} (got {r.value!r}; kapacita {r.capacity!r})"
                        for r in rejected.head(_QUOTED).itertuples())
     more = f" and {len(rejected) - _QUOTED} more" if len(rejected) > _QUOTED else ""
     raise ValidationError(f"{path}: {len(rejected)} scenario row(s) rejected: {quoted}{more}", rejected=rejected)
@@ -86,6 +88,7 @@ def read_scenario(path: str | Path, register: pd.DataFrame) -> pd.DataFrame:
     """
     path = Path(path)
     long = read_services_template(path)
+    carried = dict(zip(long["record"], long["capacity"]))  # as written, for error messages
     long[_FILLED + ["capacity", "status"]] = long[_FILLED + ["capacity", "status"]].astype(object)  # empty columns read as float
     status = long["status"].map(lambda v: normalize_name(v) if isinstance(v, str) else "")
     closing = (status == normalize_name(CLOSED_STATUS)).to_numpy()
@@ -122,7 +125,7 @@ def read_scenario(path: str | Path, register: pd.DataFrame) -> pd.DataFrame:
     data = standardize(long)
     rejected = pd.concat([pd.DataFrame(rejected, columns=data.rejected.columns), data.rejected], ignore_index=True)
     if len(rejected):
-        _raise_rejected(rejected, path)
+        _raise_rejected(rejected, path, carried)
 
     changes = data.places.copy()
     changes["record"] = ("row " + changes["place_id"].astype(str).str.rsplit(":", n=1).str[-1]
@@ -142,7 +145,7 @@ def read_scenario(path: str | Path, register: pd.DataFrame) -> pd.DataFrame:
                          "reason": "the same registered service, form and unit is changed in several rows",
                          "value": row.service_id})
     if problems:
-        _raise_rejected(pd.DataFrame(problems), path)
+        _raise_rejected(pd.DataFrame(problems), path, carried)
     changes.attrs["scenario"] = path.stem
     return changes
 
