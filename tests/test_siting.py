@@ -139,3 +139,10 @@ def test_p_median_refuses_programs_too_large(real):
     problem = siting_problem(obce, places, find_region("Zlínský kraj"), "65+", catchment=10)
     with pytest.raises(KpssError, match="restrict the candidates"):
         p_median(problem, 1)
+
+
+def test_nothing_to_cover_proposes_no_site(line):
+    obce, places, _ = line
+    covered = siting_problem(obce, places, ["o1"], "65+", catchment=5)
+    result = maximal_covering(covered, 1)
+    assert result.empty and result.attrs["newly_covered"] == 0

@@ -296,6 +296,7 @@ def maximal_covering(problem: SitingProblem, k: int) -> pd.DataFrame:
     ``objective`` (spopt's, = Σ newly_covered), ``population_white_spots_before``
     / ``_after`` (target population of the territory in white spots),
     ``mean_cost_before`` / ``_after`` (population-weighted, km or minutes).
+    No row when everybody in the territory is covered already.
     """
     from spopt.locate import MCLP
 
@@ -303,7 +304,7 @@ def maximal_covering(problem: SitingProblem, k: int) -> pd.DataFrame:
     weights = _new_weights(problem)
     keep = weights > 0  # covered obce weigh nothing: leaving them out does not change the optimum
     if not keep.any():
-        return _ranked(problem, list(range(k)), "coverage", 0.0)
+        return _ranked(problem, [], "coverage", 0.0)  # nobody to cover: no site is proposed
     model = _solve(lambda: MCLP.from_cost_matrix(problem.cost[keep], weights[keep], problem.catchment, k))
     sites = [j for j, var in enumerate(model.fac_vars) if var.value() > 0.5]
     return _ranked(problem, sites, "coverage", float(model.problem.objective.value()))
@@ -343,7 +344,7 @@ def p_median(problem: SitingProblem, k: int, *, max_cells: int = 60_000) -> pd.D
             f"max_cells={max_cells}; restrict the candidates (candidate_obce(min_population=…) or the best of "
             "candidate_gains()) or raise max_cells")
     if not improvable.any():
-        return _ranked(problem, list(range(k)), "median", constant)
+        return _ranked(problem, [], "median", constant)  # no candidate is nearer than what exists
     model = _solve(lambda: PMedian.from_cost_matrix(capped[improvable], weights[improvable], k))
     sites = [j for j, var in enumerate(model.fac_vars) if var.value() > 0.5]
     return _ranked(problem, sites, "median", float(model.problem.objective.value()) + constant)
