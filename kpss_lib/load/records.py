@@ -190,3 +190,14 @@ def normalize_code_column(values: pd.Series) -> pd.Series:
     """:func:`normalize_code` over a whole column, vectorised (keeps NA)."""
     codes = values.astype("string").str.strip()
     return codes.str.replace(r"^(\d+)\.0$", r"\1", regex=True).replace("", pd.NA)
+
+
+def ico_valid_mask(icos: pd.Series) -> pd.Series:
+    """Whether each IČO (8-digit text, as :func:`~kpss_lib.load.tables.normalize_ico` makes it) passes
+    the mod-11 check digit; vectorised, False for NA and malformed values."""
+    text = icos.astype("string")
+    valid = text.str.fullmatch(r"\d{8}").fillna(False).astype(bool)
+    digits = text.where(valid, "00000000")
+    weighted = sum(digits.str[i].astype("int64") * (8 - i) for i in range(7))
+    check = (11 - weighted % 11) % 10
+    return valid & (check == digits.str[7].astype("int64"))

@@ -165,6 +165,16 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[pd.DataFrame, str]:
     return frame.astype("str"), where
 
 
+def read_table_header(path: str | Path) -> list[str]:
+    """The column names of a table (as :func:`read_table` reads them), without parsing its rows."""
+    path = Path(path)
+    if path.suffix.lower() in (".csv", ".txt", ".tsv"):
+        text = read_text(path, expected="a CSV table with a header row")
+        first = next(csv.reader(io.StringIO(text), delimiter=_sniff_separator(text)), [])
+        return [c.strip() for c in first]
+    return list(read_table(path).columns)
+
+
 def read_table(
     path: str | Path,
     required: Iterable[str] = (),
@@ -240,12 +250,13 @@ def parse_number(value: object) -> float | None:
     Raises
     ------
     ValueError
-        when the text is not a number (callers turn it into a DataFileError with the row).
+        when the text is not a finite number (``inf``, ``1e400``, ``NaN`` are not); callers
+        turn it into a DataFileError or a rejected row naming the row.
     """
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
         return None
     if isinstance(value, (int, float)):
-        return float(value)
+        return _finite(float(value))
     text = _NUMBER_SPACES.sub("", str(value))
     if text == "":
         return None
@@ -257,7 +268,33 @@ def parse_number(value: object) -> float | None:
             text = text.replace(",", "")
     else:
         text = text.replace(",", ".")
-    return float(text)
+    return _finite(float(text))
+
+
+def _finite(number: float) -> float:
+    # "inf", "1e400" (overflows to inf) and the text "NaN" are not numbers a table can mean.
+    if not math.isfinite(number):
+        raise ValueError(f"not a finite number: {number}")
+    return number
+
+
+def parse_number_column_lenient(values: pd.Series) -> pd.Series:
+    """:func:`parse_number` over a whole column, vectorised: float64, NaN where empty or not a finite number.
+
+    For readers that leave the verdict to a validator (which reports the row); the
+    spelling rules are those of :func:`parse_number`.
+    """
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        numbers = values.astype("float64")
+    else:
+        text = values.astype("string").str.replace(_NUMBER_SPACES, "", regex=True)
+        both = (text.str.contains(",", regex=False) & text.str.contains(".", regex=False)).fillna(False)
+        comma_last = (text.str.rfind(",") > text.str.rfind(".")).fillna(False)
+        text = text.mask(both & comma_last, text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
+        text = text.mask(both & ~comma_last, text.str.replace(",", "", regex=False))
+        text = text.mask(~both, text.str.replace(",", ".", regex=False))
+        numbers = pd.to_numeric(text, errors="coerce").astype("float64")
+    return numbers.where(np.isfinite(numbers))
 
 
 def parse_number_column(frame: pd.DataFrame, column: str, path: str | Path | None = None) -> pd.Series:
@@ -294,8 +331,16 @@ def parse_date(value: object, *, end: bool = False) -> pd.Timestamp | None:
     last day with ``end=True`` (documents give periods to the month: "říjen 2005 –
     červenec 2007").
 
-    Returns None for an empty cell; raises ValueError when the text is not a date.
+    Returns None for an empty cell; raises ValueError when the text is not a date or the
+    date lies outside :data:`DATE_RANGE`.
     """
+    parsed = _parse_date(value, end)
+    if parsed is not None and not DATE_RANGE[0] <= parsed <= DATE_RANGE[1]:
+        raise ValueError(f"date outside {DATE_RANGE[0].year}–{DATE_RANGE[1].year}: {parsed.date()}")
+    return parsed
+
+
+def _parse_date(value: object, end: bool) -> pd.Timestamp | None:
     if is_blank(value):
         return None
     if isinstance(value, pd.Timestamp):
@@ -325,6 +370,13 @@ def normalize_ico(value: object) -> str | None:
     if text.endswith(".0"):
         text = text[:-2]  # a number that went through Excel
     return text.zfill(8) if text.isdigit() and len(text) < 8 else text
+
+
+def normalize_ico_column(values: pd.Series) -> pd.Series:
+    """:func:`normalize_ico` over a whole column, vectorised (``string`` dtype, NA when empty)."""
+    text = values.astype("string").str.replace(" ", "", regex=False).str.replace(r"\.0$", "", regex=True)
+    short = text.str.fullmatch(r"\d{1,7}").fillna(False).astype(bool)
+    return text.mask(short, text.str.zfill(8)).replace("", pd.NA)
 
 
 def ico_is_valid(ico: str) -> bool:
