@@ -2,9 +2,10 @@
 
 The key is a hash of the sources' bytes (not their mtimes), so a changed source is
 never served stale and a copied or touched file with the same bytes still hits.
-Hashes are remembered per (path, size, mtime_ns, inode), within a process and in a
-small JSON file in the cache folder, so warm loads do not re-read the sources
-(the stat check git uses for its index).
+The bytes are hashed on every call, never remembered by (path, size, mtime): an edit
+that keeps the size and restores the mtime must not serve the old figures, nor leave
+the old SHA-256 in ``kpss data`` and run manifests. Hashing the ~10 MB of a
+whole-country load takes a few tens of milliseconds (``benchmarks/bench_load.py``).
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import shapely
 from pyproj import CRS
 
 from kpss_lib.config import cache_dir
-from kpss_lib.fileio import atomic_path, write_text_atomic
+from kpss_lib.fileio import atomic_path
 
 #: Bump to invalidate every cache entry by hand; the loaders' own source is hashed too.
 CACHE_VERSION = "1"
@@ -35,41 +36,14 @@ def _code_fingerprint() -> str:
         digest.update(module.read_bytes())
     return digest.hexdigest()
 
-_hash_memo: dict[str, str] = {}
 #: Tables already read in this process, by cache file (whose name holds the content key).
 _memory: dict[Path, pd.DataFrame] = {}
-_HASH_INDEX = "file-hashes.json"
-
-
-def _load_hash_index() -> None:
-    try:
-        _hash_memo.update(json.loads((cache_dir() / _HASH_INDEX).read_text(encoding="utf-8")))
-    except (OSError, ValueError):
-        pass
-
-
-def _save_hash_index() -> None:
-    try:
-        write_text_atomic(json.dumps(_hash_memo), cache_dir() / _HASH_INDEX)
-    except OSError:
-        pass  # only a speed-up
 
 
 def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a file's content (hex), memoised per path, size, mtime and inode."""
-    path = Path(path)
-    stat = path.stat()
-    memo_key = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{stat.st_ino}"
-    if memo_key not in _hash_memo:
-        _load_hash_index()
-    if memo_key not in _hash_memo:
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        _hash_memo[memo_key] = digest.hexdigest()
-        _save_hash_index()
-    return _hash_memo[memo_key]
+    """SHA-256 (hex) of the bytes of a file, read now."""
+    with Path(path).open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def cache_key(name: str, sources: Sequence[Path]) -> str:

@@ -150,9 +150,15 @@ def whole_number(value: object) -> int | None:
     return int(parsed)
 
 
+#: Amounts above this are typing errors (``1e300``): a trillion Kč exceeds any planning project
+#: (the whole state budget is about two trillion).
+MAX_AMOUNT = 1e12
+
+
 def non_negative(row: pd.Series, columns: tuple[str, ...], file: object, record: str,
                  report: RejectReport) -> dict[str, float | None] | None:
-    """The amounts of ``columns`` (None for an empty cell), or None when any is not a finite number ≥ 0.
+    """The amounts of ``columns`` (None for an empty cell), or None when any is not a finite number
+    in 0–:data:`MAX_AMOUNT`.
 
     Every bad column of the row is reported, not only the first.
     """
@@ -165,6 +171,10 @@ def non_negative(row: pd.Series, columns: tuple[str, ...], file: object, record:
             continue
         if value is not None and value < 0:
             report.add(file, record, column, "negative value", row.get(column))
+            continue
+        if value is not None and value > MAX_AMOUNT:
+            report.add(file, record, column, f"implausibly large (above {MAX_AMOUNT:,.0f})".replace(",", " "),
+                       row.get(column))
             continue
         values[column] = value
     return values if len(values) == len(columns) else None
