@@ -137,7 +137,7 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     out["obec_code"] = normalize_code_column(out["obec_code"])
     parsed = parse_number_column_lenient(out["capacity"])
     unreadable = parsed.isna() & out["capacity"].notna()
-    out["capacity"] = parsed.astype(object).where(unreadable, out["capacity"].astype(object)) if unreadable.any() \
+    out["capacity"] = out["capacity"].astype(object).where(unreadable, parsed.astype(object)) if unreadable.any() \
         else parsed
     for column in ("lon", "lat"):
         out[column] = parse_number_column_lenient(out[column])
@@ -491,8 +491,10 @@ def standardize(long: pd.DataFrame, hierarchy: pd.DataFrame | None = None) -> Se
                     f"unknown form of provision (expected one of {', '.join(FORMS.values())})")
     frame = _reject(rejected, frame, ~frame["capacity_unit"].isin(list(CAPACITY_UNITS)), "capacity_unit",
                     f"unknown capacity unit (expected one of {', '.join(CAPACITY_UNITS.values())})")
-    frame["capacity"] = frame["capacity"].map(_to_float)
-    frame = _reject(rejected, frame, frame["capacity"].isna(), "capacity", "capacity missing or not a number")
+    # Rejected before conversion, so the report carries the text the user typed ("inf", "1e400").
+    capacity = frame["capacity"].map(_to_float).astype("float64")
+    frame = _reject(rejected, frame, capacity.isna(), "capacity", "capacity missing or not a number")
+    frame["capacity"] = capacity[frame.index]
     frame = _reject(rejected, frame, frame["capacity"] < 0, "capacity", "negative capacity")
     frame["obec_code"] = frame["obec_code"].astype("string").str.strip()
     frame = _reject(rejected, frame, ~frame["obec_code"].isin(hierarchy["obec_code"]), "obec_code",
