@@ -136,7 +136,7 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     out["provider_ico"] = normalize_ico_column(out["provider_ico"])
     out["obec_code"] = normalize_code_column(out["obec_code"])
     parsed = parse_number_column_lenient(out["capacity"])
-    unreadable = parsed.isna() & out["capacity"].notna()
+    unreadable = (parsed.isna() | (parsed.abs() > MAX_CAPACITY)) & out["capacity"].notna()
     out["capacity"] = out["capacity"].astype(object).where(unreadable, parsed.astype(object)) if unreadable.any() \
         else parsed
     for column in ("lon", "lat"):

@@ -16,9 +16,11 @@ import calendar
 import codecs
 import csv
 import io
+import itertools
 import math
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -82,11 +84,23 @@ def read_text(path: str | Path, *, expected: str = "a text file") -> str:
 
 
 def _sniff_separator(text: str) -> str:
-    header = text.splitlines()[0] if text else ""
+    header = text.split("\n", 1)[0]  # not splitlines(): the whole file would be split for one line
     counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
     sep, count = max(counts.items(), key=lambda item: item[1])
     # A one-column file is legal; a comma is the safest reading.
     return sep if count else ","
+
+
+class SourceRows(list):
+    """Row numbers of a table as Excel shows them, kept in ``DataFrame.attrs``.
+
+    pandas deep-copies ``attrs`` into the result of every operation on the frame or
+    one of its columns; for a 275 000-row file a plain list made that most of the
+    load time. The numbers never change once read, so a copy is the same object.
+    """
+
+    def __deepcopy__(self, memo: dict) -> "SourceRows":
+        return self
 
 
 _FIELD_COUNT = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
@@ -108,7 +122,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
             raise DataFileError(path, f"{seen} fields where the header has {width}", row=line,
                                 expected=f"one value per column; quote a value that contains {sep!r} "
                                          f"(\"Domov A{sep} s.r.o.\")",
-                                got=text.splitlines()[line - 1][:200] if line <= len(text.splitlines()) else None
+                                got=next(itertools.islice(io.StringIO(text), line - 1, None), "").rstrip("\r\n")[:200]
                                 ) from None
         raise DataFileError(path, f"cannot parse the CSV ({exc})", expected=f"a table separated by {sep!r}") from None
     header = [("" if pd.isna(c) else str(c)) for c in grid.iloc[0]] if len(grid) else []
@@ -234,7 +248,7 @@ def read_table(
     frame = frame.dropna(how="all")
     rows = (frame.index + 1).tolist()  # grid position 0 is the header, row 1 in Excel
     frame = frame.reset_index(drop=True)
-    frame.attrs["source_rows"] = rows
+    frame.attrs["source_rows"] = SourceRows(rows)
     frame.attrs["path"] = str(where)
     return frame
 
@@ -287,12 +301,14 @@ def parse_number_column_lenient(values: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         numbers = values.astype("float64")
     else:
-        text = values.astype("string").str.replace(_NUMBER_SPACES, "", regex=True)
-        both = (text.str.contains(",", regex=False) & text.str.contains(".", regex=False)).fillna(False)
-        comma_last = (text.str.rfind(",") > text.str.rfind(".")).fillna(False)
-        text = text.mask(both & comma_last, text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
-        text = text.mask(both & ~comma_last, text.str.replace(",", "", regex=False))
-        text = text.mask(~both, text.str.replace(",", ".", regex=False))
+        text = values.astype("string").str.replace(_NUMBER_SPACES.pattern, "", regex=True)
+        if text.str.contains(",", regex=False).any():
+            # As parse_number: with both marks the last one is the decimal one, a lone comma is decimal.
+            both = (text.str.contains(",", regex=False) & text.str.contains(".", regex=False)).fillna(False)
+            comma_last = text.str.contains(r",[^.]*$").fillna(False)
+            text = text.mask(both & comma_last, text.str.replace(".", "", regex=False))
+            text = text.mask(both & ~comma_last, text.str.replace(",", "", regex=False))
+            text = text.str.replace(",", ".", regex=False)
         numbers = pd.to_numeric(text, errors="coerce").astype("float64")
     return numbers.where(np.isfinite(numbers))
 
@@ -334,13 +350,19 @@ def parse_date(value: object, *, end: bool = False) -> pd.Timestamp | None:
     Returns None for an empty cell; raises ValueError when the text is not a date or the
     date lies outside :data:`DATE_RANGE`.
     """
-    parsed = _parse_date(value, end)
+    # Registers repeat a few thousand dates over hundreds of thousands of rows: text is memoised.
+    parsed = _parse_date_text(value, end) if isinstance(value, str) else _parse_date_value(value, end)
     if parsed is not None and not DATE_RANGE[0] <= parsed <= DATE_RANGE[1]:
         raise ValueError(f"date outside {DATE_RANGE[0].year}–{DATE_RANGE[1].year}: {parsed.date()}")
     return parsed
 
 
-def _parse_date(value: object, end: bool) -> pd.Timestamp | None:
+@lru_cache(maxsize=65536)
+def _parse_date_text(value: str, end: bool) -> pd.Timestamp | None:
+    return _parse_date_value(value, end)
+
+
+def _parse_date_value(value: object, end: bool) -> pd.Timestamp | None:
     if is_blank(value):
         return None
     if isinstance(value, pd.Timestamp):
