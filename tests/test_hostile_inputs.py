@@ -89,9 +89,17 @@ def test_zero_byte_files_are_named(loader, name):
         loader(HOSTILE / name)
 
 
-def test_zero_byte_plan_is_not_a_plan():
-    with pytest.raises(DataFileError, match=r"plan_zero.yml: not a plan"):
+def test_zero_byte_plan_is_named():
+    with pytest.raises(DataFileError, match=r"plan_zero.yml: the file is empty \(0 bytes\); expected a YAML plan"):
         load_plan(HOSTILE / "plan_zero.yml")
+
+
+def test_plan_saved_as_utf16_reads_like_utf8(tmp_path):
+    from kpss_lib.load.plans import plan_path
+
+    path = tmp_path / "plan.yml"
+    path.write_text(plan_path("zlin_2008_2012").read_text(encoding="utf-8"), encoding="utf-16")
+    assert load_plan(path).measures.equals(load_plan("zlin_2008_2012").measures)
 
 
 @pytest.mark.parametrize("name, message", [

@@ -21,7 +21,7 @@ from kpss_lib.fileio import write_table_atomic
 from kpss_lib.load.records import (REJECTED_COLUMNS, RejectReport, canonical_columns, cell_text, match_key,
                                    non_negative, parse_amount, require_columns, source_rows, vocabulary, whole_number)
 from kpss_lib.load.services import service_types
-from kpss_lib.load.tables import read_table
+from kpss_lib.load.tables import read_table, read_text
 
 #: States of a plan measure in a monitoring year.
 MONITORING_STATES = ("nezahájeno", "probíhá", "splněno", "zrušeno")
@@ -141,9 +141,11 @@ def load_plan(path_or_name: str | Path = "zlin_2008_2012") -> Plan:
     """
     path = plan_path(path_or_name)
     try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+        content = yaml.safe_load(read_text(path, expected="a YAML plan (see data/README.md)"))
     except yaml.YAMLError as exc:
         raise DataFileError(path, f"not valid YAML ({exc})") from exc
+    except RecursionError:
+        raise DataFileError(path, "YAML nested too deeply", expected="a YAML plan (see data/README.md)") from None
     if not isinstance(content, dict):
         raise DataFileError(path, "not a plan", expected="a mapping with plan_id, period, target_groups")
     for key in ("plan_id", "name", "period", "target_groups"):
