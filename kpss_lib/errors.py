@@ -77,3 +77,7 @@ class ValidationError(KpssError):
 
 class GeometryRepairedWarning(UserWarning):
     """An invalid polygon of an input was repaired (make_valid); the message names file and codes."""
+
+
+class UnknownCodeWarning(UserWarning):
+    """An input uses a code kpss's code lists lack (e.g. a newer MPSV target group); kept as the code."""

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kpss_lib.errors import UnknownValueError
+from kpss_lib.escaping import spreadsheet_cell
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -102,14 +103,39 @@ def slugify(text: str, max_length: int = 80) -> str:
     return slug
 
 
-def write_table_atomic(frame: "pd.DataFrame", path: str | os.PathLike) -> None:
-    """Write a table as CSV for Czech Excel (``;``-separated, decimal comma, UTF-8 with BOM) or XLSX, atomically."""
+def spreadsheet_safe(frame: "pd.DataFrame") -> "pd.DataFrame":
+    """A copy of ``frame`` whose text cells cannot run as formulas in Excel.
+
+    Text starting with ``=``, ``+``, ``-``, ``@`` (or tab, CR) gets a leading apostrophe
+    (:func:`kpss_lib.escaping.spreadsheet_cell`); numeric, date and boolean columns are
+    left as they are, so numbers stay numbers. Column headers are neutralised too.
+    """
+    from pandas.api.types import is_bool_dtype, is_datetime64_any_dtype, is_numeric_dtype
+
+    safe = frame.copy()
+    for position, column in enumerate(frame.columns):
+        values = frame.iloc[:, position]
+        if is_numeric_dtype(values) or is_bool_dtype(values) or is_datetime64_any_dtype(values):
+            continue
+        safe.isetitem(position, values.map(spreadsheet_cell).astype(object))
+    safe.columns = [spreadsheet_cell(c) if isinstance(c, str) else c for c in frame.columns]
+    return safe
+
+
+def write_table_atomic(frame: "pd.DataFrame", path: str | os.PathLike) -> Path:
+    """Write a table as CSV for Czech Excel (``;``-separated, decimal comma, UTF-8 with BOM) or XLSX, atomically.
+
+    Text cells are neutralised with :func:`spreadsheet_safe` (both formats end up in
+    Excel). Returns the path written.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise UnknownValueError(f"unsupported output {path.name!r}; expected a .csv or .xlsx file name")
+    safe = spreadsheet_safe(frame)
     with atomic_path(path) as temporary:
         if suffix == ".csv":
-            frame.to_csv(temporary, index=False, encoding="utf-8-sig", sep=";", decimal=",")
+            safe.to_csv(temporary, index=False, encoding="utf-8-sig", sep=";", decimal=",")
         else:
-            frame.to_excel(temporary, index=False)
+            safe.to_excel(temporary, index=False)
+    return path

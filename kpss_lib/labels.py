@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from kpss_lib.errors import UnknownValueError
-from kpss_lib.fileio import atomic_path
+from kpss_lib.fileio import atomic_path, spreadsheet_safe
 from kpss_lib.indicators.coverage import FORM_KEYS, UNIT_KEYS
 from kpss_lib.load.datapaq import DATAPAQ_INDICATORS
 from kpss_lib.load.territory import LEVEL_LABELS, POPULATION_LABELS
@@ -266,7 +266,7 @@ def write_table(
             table.to_parquet(tmp, index=False)
         return _atomic(path, write)
 
-    czech = to_czech(plain, population)
+    czech = spreadsheet_safe(to_czech(plain, population))  # text from data must not run as an Excel formula
     floats = [c for c in czech.columns if pd.api.types.is_float_dtype(czech[c])]
     if suffix == ".csv":
         def write(tmp: Path) -> None:
@@ -291,7 +291,7 @@ def write_table(
                     for (cell,) in sheet.iter_rows(min_row=2, min_col=position, max_col=position):
                         cell.number_format = fmt
             if metadata:
-                _describe_rows(metadata).to_excel(writer, sheet_name="Popis", index=False)
+                spreadsheet_safe(_describe_rows(metadata)).to_excel(writer, sheet_name="Popis", index=False)
                 writer.sheets["Popis"].column_dimensions["A"].width = 28
                 writer.sheets["Popis"].column_dimensions["B"].width = 100
     return _atomic(path, write)

@@ -8,7 +8,9 @@ import pytest
 
 from kpss_lib.errors import DataFileError, KpssError, UnknownValueError, ValidationError
 from kpss_lib.indicators import planning as ind
-from kpss_lib.load import planning
+from kpss_lib.load import partners as partner_data
+from kpss_lib.load import plans as plan_data
+from kpss_lib.load import projects as project_data
 from kpss_lib.load.tables import parse_number, read_table
 
 
@@ -30,7 +32,7 @@ def test_czech_excel_csv_with_decimal_commas(tmp_path):
         "kpss_zlin;Plánování v Zlíně;1. 1. 2010;12/2011;1 000 000,50;obec;585068;850 000,50;100 000;50 000",
         "kpss_otr;Otrokovicko 2;2012-01;2012-06;200000;mikroregion;Otrokovicko;;;200 000,00",
     ])
-    data = planning.load_projects(path)
+    data = project_data.load_projects(path)
     projects = data.projects.set_index("project_id")
     assert projects.loc["kpss_zlin", "total_czk"] == 1_000_000.5
     assert projects.loc["kpss_zlin", "name"] == "Plánování v Zlíně"
@@ -50,7 +52,7 @@ def test_sources_not_adding_up_are_rejected_with_a_report(tmp_path):
         "a;Projekt A;2010-01;2010-12;1 723 038;;;1 378 430;137 843;206 000",
     ])
     with pytest.raises(KpssError, match="add up to") as info:
-        planning.load_projects(path, strict=True)
+        project_data.load_projects(path, strict=True)
     assert isinstance(info.value, ValidationError)
     rejected = info.value.rejected
     assert list(rejected.columns) == ["file", "record", "column", "reason", "value"]
@@ -60,20 +62,20 @@ def test_sources_not_adding_up_are_rejected_with_a_report(tmp_path):
 
 def test_one_crown_tolerance(tmp_path):
     path = _write_cp1250(tmp_path / "p.csv", [PROJECT_HEADER, "a;A;2010-01;2010-12;1000;;;500,4;500;"])
-    assert planning.load_projects(path, strict=True).funding["amount_czk"].sum() == pytest.approx(1000.4)
+    assert project_data.load_projects(path, strict=True).funding["amount_czk"].sum() == pytest.approx(1000.4)
 
 
 def test_period_ending_before_it_starts(tmp_path):
     path = _write_cp1250(tmp_path / "p.csv", [PROJECT_HEADER, "a;A;2011-05;2010-12;1000;;;1000;;"])
     with pytest.raises(KpssError, match="ends before it starts") as info:
-        planning.load_projects(path, strict=True)
+        project_data.load_projects(path, strict=True)
     assert info.value.rejected.iloc[0]["record"] == "row 2"
 
 
 def test_negative_amount(tmp_path):
     path = _write_cp1250(tmp_path / "p.csv", [PROJECT_HEADER, "a;A;2010-01;2010-12;1000;;;1200;-200;"])
     with pytest.raises(KpssError, match="state.*negative value|negative value") as info:
-        planning.load_projects(path, strict=True)
+        project_data.load_projects(path, strict=True)
     assert info.value.rejected[["column", "value"]].values.tolist() == [["amount_czk", "-200"]]
 
 
@@ -87,7 +89,7 @@ def test_every_problem_is_listed_not_only_the_first(tmp_path):
         "d;D;1. 1. 2010;konec;-5;;;-5;;",
     ])
     with pytest.raises(ValidationError) as info:
-        planning.load_projects(path, strict=True)
+        project_data.load_projects(path, strict=True)
     reasons = info.value.rejected["reason"].tolist()
     assert any("ends before" in r for r in reasons)
     assert any("duplicated project id" in r for r in reasons)
@@ -112,7 +114,7 @@ MIXED_PROJECTS = [
 
 def test_an_analysts_file_loads_its_valid_projects_and_reports_the_rest(tmp_path):
     path = _write_cp1250(tmp_path / "projekty.csv", MIXED_PROJECTS)
-    data = planning.load_projects(path)
+    data = project_data.load_projects(path)
     assert data.projects["project_id"].tolist() == ["ok1", "ok2"]
     # A project kept out takes all its funding rows with it: no half-funded project.
     assert sorted(set(data.funding["project_id"])) == ["ok1", "ok2"]
@@ -132,7 +134,7 @@ def test_an_analysts_file_loads_its_valid_projects_and_reports_the_rest(tmp_path
     assert repr(data) == "ProjectData(2 projects, 3 funding rows; 4 projects left out, 4 problems)"
     # The same file with strict=True fails with the same report.
     with pytest.raises(ValidationError) as info:
-        planning.load_projects(path, strict=True)
+        project_data.load_projects(path, strict=True)
     pd.testing.assert_frame_equal(info.value.rejected, data.rejected)
 
 
@@ -143,11 +145,11 @@ def test_the_projects_own_data_fails_loudly_by_default(tmp_path, monkeypatch):
                         "b,B,2010-01,2010-12,500\n", encoding="utf-8")
     funding = tmp_path / "project_funding.csv"
     funding.write_text("project_id,source_kind,amount_czk\na,EU/ESF,900\nb,obec,500\n", encoding="utf-8")
-    monkeypatch.setattr(planning, "PROJECTS_FILE", projects)
-    monkeypatch.setattr(planning, "FUNDING_FILE", funding)
+    monkeypatch.setattr(project_data, "PROJECTS_FILE", projects)
+    monkeypatch.setattr(project_data, "FUNDING_FILE", funding)
     with pytest.raises(ValidationError, match="add up to"):
-        planning.load_projects()
-    assert planning.load_projects(strict=False).projects["project_id"].tolist() == ["b"]
+        project_data.load_projects()
+    assert project_data.load_projects(strict=False).projects["project_id"].tolist() == ["b"]
 
 
 def test_funding_row_problems_leave_the_project_out(tmp_path):
@@ -157,7 +159,7 @@ def test_funding_row_problems_leave_the_project_out(tmp_path):
     funding = tmp_path / "funding.csv"
     funding.write_text("project_id,source_kind,amount_czk\nk,EU/ESF,500\nk,nadace,500\nm,obec,1000\n"
                        "bad,EU/ESF,-3\nx,obec,1\n", encoding="utf-8")
-    data = planning.load_projects(projects, funding)
+    data = project_data.load_projects(projects, funding)
     assert data.projects["project_id"].tolist() == ["m"] and data.funding["project_id"].tolist() == ["m"]
     assert sorted(data.left_out["project_id"]) == ["bad", "k"]
     rejected = data.rejected.set_index(["file", "record"])
@@ -173,7 +175,7 @@ def test_long_funding_with_shares_only_computes_amounts(tmp_path):
     funding = tmp_path / "funding.csv"
     funding.write_text("project_id,source_kind,source_name,amount_czk,share_stated\n"
                        "k,EU/ESF,ESF,,85 %\nk,státní rozpočet,SR,,\"0,15\"\n", encoding="utf-8")
-    data = planning.load_projects(projects, funding)
+    data = project_data.load_projects(projects, funding)
     rows = data.funding.set_index("source_kind")
     assert rows.loc["EU/ESF", "amount_czk"] == pytest.approx(1_074_012.40)
     assert rows.loc["státní rozpočet", "amount_czk"] == pytest.approx(189_531.60)
@@ -188,7 +190,7 @@ def test_share_contradicting_amount_and_unknown_kind(tmp_path):
     funding.write_text("project_id,source_kind,amount_czk,share_stated\nk,EU/ESF,500,85 %\nk,nadace,500,\n"
                        "x,obec,1,\n", encoding="utf-8")
     with pytest.raises(ValidationError) as info:
-        planning.load_projects(projects, funding, strict=True)
+        project_data.load_projects(projects, funding, strict=True)
     reasons = " | ".join(info.value.rejected["reason"])
     assert "does not match amount / total" in reasons
     assert "unknown source kind" in reasons
@@ -199,7 +201,7 @@ def test_missing_column_names_file_and_template_label(tmp_path):
     path = tmp_path / "p.csv"
     path.write_text("ID projektu;Název projektu\nx;y\n", encoding="utf-8")
     with pytest.raises(DataFileError, match="Začátek"):
-        planning.load_projects(path)
+        project_data.load_projects(path)
 
 
 # --------------------------------------------------------------------------- partners
@@ -219,7 +221,7 @@ def test_partners_bad_rows_reported_valid_rows_load(tmp_path):
         "Wien;zahraniční partner;;;585068;p1;partner",                         # foreign with obec code
         "Město Zlín;obec;zadavatel;;585068;p1;vedoucí",                        # unknown role in project
     ])
-    data = planning.load_partners(path)
+    data = partner_data.load_partners(path)
     assert sorted(data.partners["name"]) == ["Město Zlín", "Oblastní spolek ČČK Zlín"]
     assert data.partners.set_index("name").loc["Oblastní spolek ČČK Zlín", "ico"] == "00426326"
     assert data.partners.set_index("name").loc["Město Zlín", "orp_code"] == "7213"
@@ -240,7 +242,7 @@ def test_partner_kind_is_required(tmp_path):
         "Spolek Neznámý;neuvedeno;;;585068;p1;partner",           # kind not stated on purpose
         "Město Zlín;obec;zadavatel;;585068;p1;žadatel",
     ])
-    data = planning.load_partners(path)
+    data = partner_data.load_partners(path)
     assert sorted(data.partners["name"]) == ["Město Zlín", "Spolek Neznámý"]
     assert data.partners.set_index("name").loc["Spolek Neznámý", "kind"] == "neuvedeno"
     assert len(data.rejected) == 1
@@ -252,7 +254,7 @@ def test_partner_kind_is_required(tmp_path):
 
 def test_own_partners_without_a_kind_in_the_documents_load_as_not_stated():
     # data/partners.csv documents an empty kind as "the document does not say".
-    partners = planning.load_partners().partners.set_index("partner_id")
+    partners = partner_data.load_partners().partners.set_index("partner_id")
     assert partners.loc["czp_zlinsky_kraj", "kind"] == "neuvedeno"
     assert partners["kind"].notna().all()
 
@@ -260,8 +262,8 @@ def test_own_partners_without_a_kind_in_the_documents_load_as_not_stated():
 def test_partner_membership_in_unknown_project(tmp_path):
     path = tmp_path / "partners.csv"
     path.write_text("Název,Druh,ID projektu\nObec Bělov,obec,neexistuje\n", encoding="utf-8")
-    projects = planning.load_projects().projects
-    data = planning.load_partners(path, projects=projects)
+    projects = project_data.load_projects().projects
+    data = partner_data.load_partners(path, projects=projects)
     assert data.members.empty
     assert data.rejected.iloc[0]["reason"] == "membership in an unknown project"
 
@@ -270,7 +272,7 @@ def test_partner_listed_with_contradicting_attributes(tmp_path):
     path = tmp_path / "partners.csv"
     path.write_text("Název,Druh,Kód obce,ID projektu\nObec Bělov,obec,588318,a\nObec Bělov,obec,585068,b\n",
                     encoding="utf-8")
-    data = planning.load_partners(path)
+    data = partner_data.load_partners(path)
     assert len(data.partners) == 1 and list(data.members["project_id"]) == ["a"]
     assert "already listed" in data.rejected.iloc[0]["reason"]
 
@@ -278,13 +280,13 @@ def test_partner_listed_with_contradicting_attributes(tmp_path):
 # --------------------------------------------------------------------------- plans and monitoring
 
 @pytest.fixture(scope="module")
-def plan() -> planning.Plan:
-    return planning.load_plan()
+def plan() -> plan_data.Plan:
+    return plan_data.load_plan()
 
 
 def test_unknown_plan_lists_known_plans():
     with pytest.raises(UnknownValueError, match="zlin_2008_2012"):
-        planning.load_plan("brno_2020")
+        plan_data.load_plan("brno_2020")
 
 
 def test_misnumbered_plan_is_rejected(tmp_path):
@@ -297,13 +299,13 @@ def test_misnumbered_plan_is_rejected(tmp_path):
         "          - {id: '2.1.1', name: M, service_type: kouzla}\n"
         "          - {id: '2.1.1', name: M2, start: 2009}\n", encoding="utf-8")
     with pytest.raises(ValidationError, match="does not start with") as info:
-        planning.load_plan(path)
+        plan_data.load_plan(path)
     reasons = " | ".join(info.value.rejected["reason"])
     assert "unknown kind of social service" in reasons and "duplicated id" in reasons
 
 
-def _monitoring_rows(plan: planning.Plan, tmp_path: Path, suffix: str) -> Path:
-    path = planning.write_monitoring_template(tmp_path / f"monitoring{suffix}", plan)
+def _monitoring_rows(plan: plan_data.Plan, tmp_path: Path, suffix: str) -> Path:
+    path = plan_data.write_monitoring_template(tmp_path / f"monitoring{suffix}", plan)
     return path
 
 
@@ -314,7 +316,7 @@ def test_monitoring_template_has_one_row_per_measure_and_year(plan, tmp_path):
     assert set(frame["Rok"]) == {"2008", "2009", "2010", "2011", "2012"}
     assert frame["Stav"].isna().all() and frame["Čerpáno [Kč]"].isna().all()
     assert parse_number(frame.loc[frame["ID opatření"] == "4.4.1", "Cílová hodnota"].iloc[0]) == 5
-    empty = planning.load_monitoring(path, plan)
+    empty = plan_data.load_monitoring(path, plan)
     assert empty.records.empty and empty.rejected.empty and empty.not_filled == 335
 
 
@@ -331,7 +333,7 @@ def test_monitoring_bad_rows(plan, tmp_path):
         "4.3.2;2009;;1;",                   # value without a state
         "4.3.2;2010;;;",                    # not filled in yet
     ])
-    data = planning.load_monitoring(path, plan)
+    data = plan_data.load_monitoring(path, plan)
     records = data.records.set_index(["measure_id", "year"])
     assert records.loc[("4.4.1", 2009), "spent_czk"] == 150_000.5
     assert records.loc[("4.4.1", 2010), "state"] == "splněno"
@@ -348,7 +350,7 @@ def test_monitoring_note_without_a_state_is_reported_not_lost(plan, tmp_path):
         "4.4.1;2010;probíhá;;;obě místa v provozu",
         "4.4.2;2010;;;;",                                # nothing: no record yet
     ])
-    data = planning.load_monitoring(path, plan)
+    data = plan_data.load_monitoring(path, plan)
     assert data.not_filled == 1
     assert data.records[["measure_id", "year", "note"]].values.tolist() == [["4.4.1", 2010, "obě místa v provozu"]]
     assert len(data.rejected) == 1
@@ -361,36 +363,36 @@ def test_monitoring_of_another_plan(plan, tmp_path):
     path = tmp_path / "m.csv"
     path.write_text("ID plánu,ID opatření,Rok,Stav\notrokovicko_2008_2012,1.1.1,2009,probíhá\n", encoding="utf-8")
     with pytest.raises(DataFileError, match="another plan"):
-        planning.load_monitoring(path, plan)
+        plan_data.load_monitoring(path, plan)
 
 
 # --------------------------------------------------------------------------- template round-trips
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 def test_projects_template_round_trip(tmp_path, suffix):
-    path = planning.write_projects_template(tmp_path / f"projekty{suffix}")
+    path = project_data.write_projects_template(tmp_path / f"projekty{suffix}")
     _fill(path, [{"ID projektu": "otr", "Název projektu": "Otrokovicko", "Začátek": "10/2005", "Konec": "7/2007",
                   "Celkové náklady [Kč]": "1 723 038", "Území – úroveň": "mikroregion", "Území – kód": "Otrokovicko",
                   "EU/ESF [Kč]": "1 378 430", "státní rozpočet [Kč]": "137 843", "obec [Kč]": "206 765"}])
-    data = planning.load_projects(path)
+    data = project_data.load_projects(path)
     table = ind.funding_table(data.projects, data.funding).set_index("project_id")
     assert table.loc["otr", "EU/ESF [podíl]"] == pytest.approx(0.8, abs=1e-3)
     years = ind.spending_per_year(data.projects).set_index("year")["months"].to_dict()
     assert years == {2005: 3, 2006: 12, 2007: 7}
-    population = planning.project_area_population(data.projects)
+    population = project_data.project_area_population(data.projects)
     cost = ind.cost_per_inhabitant(data.projects, population).set_index("project_id")
     assert cost.loc["otr", "czk_per_inhabitant"] == pytest.approx(1_723_038 / population["otr"])
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 def test_partners_template_round_trip(tmp_path, suffix):
-    path = planning.write_partners_template(tmp_path / f"partneri{suffix}")
+    path = partner_data.write_partners_template(tmp_path / f"partneri{suffix}")
     labels = ["Název", "Druh", "Role v triádě", "Kód obce", "ID projektu", "Role v projektu"]
     rows = [["Město Kyjov", "obec", "zadavatel", "586307", "jmk", "partner"],
             ["Město Mikulov", "obec", "zadavatel", "584649", "jmk", "partner"],
             ["Město Kyjov", "obec", "zadavatel", "586307", "jiny", "žadatel"]]
     _fill(path, [dict(zip(labels, row)) for row in rows])
-    data = planning.load_partners(path)
+    data = partner_data.load_partners(path)
     assert data.rejected.empty and len(data.partners) == 2 and len(data.members) == 3
     from kpss_lib.load.territory import read_hierarchy
 
@@ -410,7 +412,7 @@ def test_monitoring_template_round_trip(plan, tmp_path, suffix):
         row = (frame["ID opatření"] == measure) & (frame["Rok"].str.replace(".0", "", regex=False) == year)
         frame.loc[row, ["Stav", "Skutečná hodnota", "Čerpáno [Kč]"]] = [state, actual or None, spent or None]
     _save(frame, path)
-    data = planning.load_monitoring(path, plan)
+    data = plan_data.load_monitoring(path, plan)
     assert data.rejected.empty and len(data.records) == 4 and data.not_filled == 335 - 4
     goals = ind.plan_fulfilment(plan.measures, data.records, 2010, by="goal").set_index("goal_id")
     assert goals.loc["4.4", "n_splneno"] == 1 and goals.loc["4.4", "share_splneno"] == 0.5
@@ -441,6 +443,6 @@ def _save(frame: pd.DataFrame, path: Path) -> None:
 def test_partner_note_and_member_note_keep_their_own_labels(tmp_path):
     path = tmp_path / "partners.csv"
     path.write_text("Název;Druh;ID projektu;Poznámka\nObec Bělov;obec;a;sídlo obecního úřadu\n", encoding="utf-8")
-    data = planning.load_partners(path)
+    data = partner_data.load_partners(path)
     assert data.partners["note"].tolist() == ["sídlo obecního úřadu"]
     assert data.members["member_note"].isna().all()

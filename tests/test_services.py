@@ -177,7 +177,9 @@ def test_template_round_trip_in_czech_excel_csv(tmp_path):
     assert services.loc["vlastni-1", "type_name"] == "noclehárny"
     assert services.loc["vlastni-1", "date_from"] == pd.Timestamp("2027-01-01")
     assert services.loc["vlastni-2", "capacity"] == 12.5
-    assert services.loc["vlastni-2", "point_source"] == "obec"  # 49,2/17,5 lies far from Napajedla
+    # Coordinates with a decimal comma are read (they used to be dropped): 49,2/17,5 lies
+    # about 3 km from Napajedla's definition point, within MAX_POINT_OFFSET_KM.
+    assert services.loc["vlastni-2", ["lat", "lon", "point_source"]].tolist() == [49.2, 17.5, "adresa"]
     assert services.loc["vlastni-1", "status"] == "plánovaná"
     assert data.rejected["record"].str.contains("vlastni-3").all()
     assert "row 4" in data.rejected.iloc[0]["record"]

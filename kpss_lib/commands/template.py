@@ -33,20 +33,22 @@ def run(args: argparse.Namespace) -> int:
     if suffix not in (".csv", ".xlsx"):
         raise UnknownValueError(f"unsupported output {args.output.name!r}; expected a .csv or .xlsx file name")
     if args.kind == "services":
-        # Lazy: the services module is the lead's and only this branch needs it.
         from kpss_lib.load.services import write_services_template
 
         write_services_template(args.output)
-    else:
-        from kpss_lib.load import planning
+    elif args.kind == "partners":
+        from kpss_lib.load.partners import write_partners_template
 
-        if args.kind == "partners":
-            planning.write_partners_template(args.output)
-        elif args.kind == "projects":
-            planning.write_projects_template(args.output)
-        else:
-            plan = planning.load_plan(args.plan)
-            planning.write_monitoring_template(args.output, plan)
-            print(f"{len(plan.measures)} measures × {len(plan.years)} years ({plan.start_year}–{plan.end_year})")
+        write_partners_template(args.output)
+    elif args.kind == "projects":
+        from kpss_lib.load.projects import write_projects_template
+
+        write_projects_template(args.output)
+    else:
+        from kpss_lib.load.plans import load_plan, write_monitoring_template
+
+        plan = load_plan(args.plan)
+        write_monitoring_template(args.output, plan)
+        print(f"{len(plan.measures)} measures × {len(plan.years)} years ({plan.start_year}–{plan.end_year})")
     print(f"written {args.output}")
     return 0

@@ -2,14 +2,23 @@
 
 The key is a hash of the sources' bytes (not their mtimes), so a changed source is
 never served stale and a copied or touched file with the same bytes still hits.
-Hashes are remembered per (path, size, mtime_ns, inode), within a process and in a
-small JSON file in the cache folder, so warm loads do not re-read the sources
-(the stat check git uses for its index).
+
+A hash is remembered only against the file's inode *change* time (``st_ctime``) with
+its size, mtime, inode and device, in the process and in a small JSON file in the
+cache folder. The kernel sets the change time on every write and on every ``utime``
+call, so an edit that keeps the size and restores the mtime still changes the key
+and the bytes are hashed again: ``kpss data`` and run manifests never record an old
+SHA-256. A file changed less than :data:`RACY_SECONDS` before it was hashed is not
+remembered (a later edit could fall in the same timestamp tick; git's "racy" rule),
+and where the change time means creation time (Windows) the bytes are hashed on
+every call.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import time
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -35,41 +44,54 @@ def _code_fingerprint() -> str:
         digest.update(module.read_bytes())
     return digest.hexdigest()
 
-_hash_memo: dict[str, str] = {}
 #: Tables already read in this process, by cache file (whose name holds the content key).
 _memory: dict[Path, pd.DataFrame] = {}
-_HASH_INDEX = "file-hashes.json"
+#: Files changed more recently than this (seconds) before hashing are hashed again next time.
+RACY_SECONDS = 3.0
+_HASH_INDEX = "file-hashes-v2.json"
+_hashes: dict[str, str] = {}
+
+
+def _digest(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _stat_key(path: Path) -> str:
+    stat = path.stat()
+    return f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{stat.st_ctime_ns}|{stat.st_ino}|{stat.st_dev}"
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 (hex) of the bytes of a file; see the module docstring for when it is remembered."""
+    path = Path(path)
+    if os.name != "posix":
+        return _digest(path)
+    key = _stat_key(path)
+    if key not in _hashes:
+        _load_hash_index()
+    if key in _hashes:
+        return _hashes[key]
+    digest = _digest(path)
+    settled = time.time() - path.stat().st_ctime > RACY_SECONDS
+    if settled and _stat_key(path) == key:  # and not changed while it was read
+        _hashes[key] = digest
+        _save_hash_index()
+    return digest
 
 
 def _load_hash_index() -> None:
     try:
-        _hash_memo.update(json.loads((cache_dir() / _HASH_INDEX).read_text(encoding="utf-8")))
+        _hashes.update(json.loads((cache_dir() / _HASH_INDEX).read_text(encoding="utf-8")))
     except (OSError, ValueError):
         pass
 
 
 def _save_hash_index() -> None:
     try:
-        write_text_atomic(json.dumps(_hash_memo), cache_dir() / _HASH_INDEX)
+        write_text_atomic(json.dumps(_hashes), cache_dir() / _HASH_INDEX)
     except OSError:
         pass  # only a speed-up
-
-
-def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a file's content (hex), memoised per path, size, mtime and inode."""
-    path = Path(path)
-    stat = path.stat()
-    memo_key = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{stat.st_ino}"
-    if memo_key not in _hash_memo:
-        _load_hash_index()
-    if memo_key not in _hash_memo:
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        _hash_memo[memo_key] = digest.hexdigest()
-        _save_hash_index()
-    return _hash_memo[memo_key]
 
 
 def cache_key(name: str, sources: Sequence[Path]) -> str:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,10 +44,12 @@ import pandas as pd
 from pyproj import Transformer
 
 from kpss_lib.config import CRS_METRIC, CRS_WGS84, INPUT_FILES, PROJECT_DATA_DIR, input_path
-from kpss_lib.errors import DataFileError, UnknownValueError
+from kpss_lib.errors import DataFileError, UnknownCodeWarning, UnknownValueError
 from kpss_lib.fileio import write_table_atomic
 from kpss_lib.load.cache import cached
-from kpss_lib.load.tables import normalize_ico, parse_date, parse_number, read_table
+from kpss_lib.load.records import ICO_REASON, ico_valid_mask, normalize_code_column
+from kpss_lib.load.tables import (normalize_ico, normalize_ico_column, parse_date, parse_number,
+                                  parse_number_column_lenient, read_table, read_table_header, read_text)
 from kpss_lib.load.territory import HIERARCHY_FILE, normalize_name, read_hierarchy
 
 CATALOGUE_FILE = "socialni_sluzby_seniori_2026-09.csv"
@@ -225,6 +228,27 @@ def working_groups(path: str | Path | None = None) -> dict[str, list[str]]:
 
 # --------------------------------------------------------------------------- readers
 
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Long records with the same column types whatever the input, zero rows included.
+
+    Codes and text are ``string``; ``capacity`` is float64 when every value is a finite
+    number (or empty), otherwise the values as given (object), so that a rejected
+    capacity is reported with the text the user typed; ``lon``/``lat`` are float64.
+    """
+    out = frame[LONG_COLUMNS].copy()
+    for column in ("service_id", "provider_ico", "type_code", "obec_code", "place_id", "record", "source"):
+        out[column] = out[column].astype("string")
+    out["provider_ico"] = normalize_ico_column(out["provider_ico"])
+    out["obec_code"] = normalize_code_column(out["obec_code"])
+    parsed = parse_number_column_lenient(out["capacity"])
+    unreadable = (parsed.isna() | (parsed.abs() > MAX_CAPACITY)) & out["capacity"].notna()
+    out["capacity"] = out["capacity"].astype(object).where(unreadable, parsed.astype(object)) if unreadable.any() \
+        else parsed
+    for column in ("lon", "lat"):
+        out[column] = parse_number_column_lenient(out[column])
+    return out
+
+
 def read_catalogue(path: str | Path | None = None) -> pd.DataFrame:
     """Long records from the MPSV catalogue CSV of services for seniors (PROVENANCE.md)."""
     path = Path(path) if path else input_path(CATALOGUE_FILE)
@@ -232,23 +256,39 @@ def read_catalogue(path: str | Path | None = None) -> pd.DataFrame:
                 "poskytovatel_ico", "druh_kod", "forma", "kapacita_typ", "kapacita_pocet", "datum_od", "datum_do"]
     raw = read_table(path, required)
     address = raw["obec"] if "obec" in raw.columns else pd.Series(pd.NA, index=raw.index)
-    return pd.DataFrame({
+    return _typed(pd.DataFrame({
         "service_id": raw["sluzba_id"], "service_name": raw["nazev"], "provider_name": raw["poskytovatel_nazev"],
         "provider_ico": raw["poskytovatel_ico"], "type_code": raw["druh_kod"], "form": raw["forma"],
         "capacity_unit": raw["kapacita_typ"], "capacity": raw["kapacita_pocet"],
         "date_from": raw["datum_od"], "date_to": raw["datum_do"], "place_id": raw["misto_id"],
         "obec_code": raw["kod_obce"], "address": address, "lon": raw["lng"], "lat": raw["lat"],
         "status": "registrovaná", "target_groups": "senioři", "scope_orp_codes": pd.NA, "source": path.name,
-        "record": [f"row {r} ({m})" for r, m in zip(raw.attrs["source_rows"], raw["misto_id"])],
-    })
+        "record": _records(raw, "misto_id"),
+    }))
 
 
-def _id_suffix(ref: object, prefix: str) -> str | None:
+def _records(raw: pd.DataFrame, id_column: str) -> pd.Series:
+    """``row N (id)`` for each row, N being the row as Excel shows it (header = row 1)."""
+    rows = pd.Series(raw.attrs["source_rows"], index=raw.index, dtype="int64").astype("string")
+    return "row " + rows + " (" + raw[id_column].astype("string").fillna("") + ")"
+
+
+# Code-list prefixes: the register writes FormaSocialniSluzby/pob in some exports and the
+# code list FormaSocSluzby/pob; both mean the same form.
+_PREFIXES = {"form": ("FormaSocialniSluzby", "FormaSocSluzby"), "unit": ("TypKapacitySocialniSluzby",),
+             "type": ("DruhSocialniSluzby",), "obec": ("Obec",), "group": ("CilovaSkupinaOsoby",)}
+
+
+def _id_suffix(ref: object, kind: str) -> str | None:
+    """The code of a reference ``{"id": "Prefix/code"}`` (or the bare text); None when absent."""
     if isinstance(ref, dict):
         ref = ref.get("id")
+    if isinstance(ref, (int, float)) and not isinstance(ref, bool):
+        ref = str(ref)
     if not isinstance(ref, str) or not ref:
         return None
-    return ref.split("/", 1)[1] if ref.startswith(prefix + "/") else ref
+    prefix, _, code = ref.partition("/")
+    return code if code and prefix in _PREFIXES[kind] else ref
 
 
 def _address(facility: dict) -> str:
@@ -257,7 +297,27 @@ def _address(facility: dict) -> str:
     orientation = facility.get("cisloOrientacni")
     parts = [p for p in (street, f"{number}/{orientation}" if number and orientation else number) if p]
     text = " ".join(str(p) for p in parts)
-    return ", ".join(p for p in (text, facility.get("psc")) if p) or ""
+    return ", ".join(str(p) for p in (text, facility.get("psc")) if p) or ""
+
+
+def _json_list(value: object, path: Path, record: str, key: str) -> list:
+    """``value`` when it is a list (None → []); DataFileError naming the item and key otherwise."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise DataFileError(path, f"{record}: wrong JSON type", column=key, expected="a list (JSON array)",
+                            got=type(value).__name__)
+    return value
+
+
+def _json_object(value: object, path: Path, record: str, key: str) -> dict:
+    """``value`` when it is an object (None → {}); DataFileError naming the item and key otherwise."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise DataFileError(path, f"{record}: wrong JSON type", column=key, expected="an object (JSON {...})",
+                            got=type(value).__name__)
+    return value
 
 
 def read_rpss_json(path: str | Path) -> pd.DataFrame:
@@ -265,52 +325,92 @@ def read_rpss_json(path: str | Path) -> pd.DataFrame:
 
     Only the fields kpss uses are read; personal data (``statutarniOrgany``,
     facility managers) is never copied out of the reader. The file has no
-    coordinates: points come from the obec (``point_source == "obec"``).
+    coordinates: points come from the obec (``point_source == "obec"``). Any text
+    encoding is read (UTF-8 with or without BOM, UTF-16). Target groups are named
+    from the MPSV code list; a code the list lacks (a newer group) is kept as
+    ``CilovaSkupinaOsoby/<code>`` and reported in a warning.
+
+    Raises
+    ------
+    DataFileError
+        when the file is empty, not JSON, nested too deeply, or an item or one of its
+        ``formy``/``kapacity``/``zarizeni``/``poskytovatel`` has the wrong JSON type.
     """
     path = Path(path)
+    text = read_text(path, expected="the rpss.json format (a JSON object with the key 'polozky')")
     try:
-        with path.open(encoding="utf-8") as handle:
-            document = json.load(handle)
+        document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DataFileError(path, f"not valid JSON ({exc.msg})", row=exc.lineno, expected="the rpss.json format") from exc
+        raise DataFileError(path, f"not valid JSON ({exc.msg})", row=exc.lineno, expected="the rpss.json format") from None
+    except RecursionError:
+        raise DataFileError(path, "JSON nested too deeply", expected="the rpss.json format") from None
     items = document.get("polozky") if isinstance(document, dict) else None
     if not isinstance(items, list):
         raise DataFileError(path, "no list of services", column="polozky",
                             expected="a JSON object with the key 'polozky' (a list)",
                             got=type(document).__name__ if not isinstance(document, dict) else list(document)[:5])
+    groups_named = _target_group_names()
+    unknown_groups: set[str] = set()
     records = []
     for position, item in enumerate(items):
+        where = f"polozky[{position}]"
+        item = _json_object(item, path, where, "polozky")
         service_id = item.get("id") or item.get("identifikator")
-        provider = item.get("poskytovatel") or {}
-        groups = [_id_suffix(g, "CilovaSkupinaOsoby") for g in item.get("ciloveSkupiny") or []]
+        record = f"{where} (id {service_id})"
+        provider = _json_object(item.get("poskytovatel"), path, record, "poskytovatel")
+        groups = [_id_suffix(g, "group") for g in _json_list(item.get("ciloveSkupiny"), path, record, "ciloveSkupiny")]
+        unknown_groups.update(g for g in groups if g and g not in groups_named)
         base = {
             "service_id": f"mpsv-{service_id}" if service_id is not None and not str(service_id).startswith("mpsv-")
             else service_id,
             "service_name": item.get("nazev") or provider.get("nazev"),
             "provider_name": provider.get("nazev"), "provider_ico": provider.get("ico"),
-            "type_code": _id_suffix(item.get("druhSocialniSluzby"), "DruhSocialniSluzby"),
+            "type_code": _id_suffix(item.get("druhSocialniSluzby"), "type"),
             "date_from": item.get("datumPoskytovaniOd"), "date_to": item.get("datumPoskytovaniDo"),
             "scope_orp_codes": _scope_orp(item.get("rozsirenePusobnostiVKraji")),
-            "status": "registrovaná", "target_groups": ";".join(_TARGET_GROUP_CODES.get(g, f"CilovaSkupinaOsoby/{g}")
-                                                               for g in groups if g),
-            "source": path.name,
+            "status": "registrovaná",
+            "target_groups": ";".join(groups_named.get(g, f"CilovaSkupinaOsoby/{g}") for g in groups if g),
+            "source": path.name, "record": record,
         }
-        facilities = item.get("zarizeni") or [{}]
-        for form_entry in item.get("formy") or [{}]:
-            form = _id_suffix(form_entry.get("forma"), "FormaSocialniSluzby")
-            for capacity in form_entry.get("kapacity") or [{}]:
+        facilities = [_json_object(f, path, record, "zarizeni")
+                      for f in _json_list(item.get("zarizeni"), path, record, "zarizeni")] or [{}]
+        for form_entry in _json_list(item.get("formy"), path, record, "formy") or [{}]:
+            form_entry = _json_object(form_entry, path, record, "formy")
+            form = _id_suffix(form_entry.get("forma"), "form")
+            for capacity in _json_list(form_entry.get("kapacity"), path, record, "formy.kapacity") or [{}]:
+                capacity = _json_object(capacity, path, record, "formy.kapacity")
                 for number, facility in enumerate(facilities):
                     address_code = facility.get("kodAdresnihoMista")
                     records.append({
                         **base, "form": form,
-                        "capacity_unit": _id_suffix(capacity.get("typ"), "TypKapacitySocialniSluzby"),
+                        "capacity_unit": _id_suffix(capacity.get("typ"), "unit"),
                         "capacity": capacity.get("pocet"),
                         "place_id": f"misto-{address_code}" if address_code else f"misto-bezadresy-{service_id}-{number}",
-                        "obec_code": _id_suffix(facility.get("obec"), "Obec"),
+                        "obec_code": _id_suffix(facility.get("obec"), "obec"),
                         "address": _address(facility), "lon": None, "lat": None,
-                        "record": f"polozky[{position}] (id {service_id})",
                     })
-    return pd.DataFrame(records, columns=LONG_COLUMNS)
+    if unknown_groups:
+        warnings.warn(f"{path}: target group code(s) not in the MPSV code list {TARGET_GROUPS_FILE}: "
+                      f"{', '.join(sorted(unknown_groups))}; kept as CilovaSkupinaOsoby/<code>",
+                      UnknownCodeWarning, stacklevel=2)
+    return _typed(pd.DataFrame(records, columns=LONG_COLUMNS))
+
+
+TARGET_GROUPS_FILE = "mpsv_ciselnik_cilove_skupiny.csv"
+
+
+def _target_group_names() -> dict[str, str]:
+    """CilovaSkupinaOsoby code → name, from the MPSV code list in KPSS_DATA_DIR (PROVENANCE.md).
+
+    The names kpss has always used for the four groups of services for seniors come
+    first ("senioři", not the code list's longer wording), so existing outputs keep them.
+    """
+    names: dict[str, str] = {}
+    path = input_path(TARGET_GROUPS_FILE)
+    if path.is_file():
+        table = read_table(path, ["kod", "nazev"])
+        names = dict(zip(table["kod"], table["nazev"]))
+    return {**names, **_TARGET_GROUP_CODES}
 
 
 def _scope_orp(scope: object) -> str | None:
@@ -318,25 +418,23 @@ def _scope_orp(scope: object) -> str | None:
 
     The register's territorial scope lists the ORP areas a service serves. Its inner
     layout is not documented in RPSS_FORMAT.md, so every ``{"id": "Orp/N"}`` found at any
-    depth counts. MPSV code lists use RÚIAN codes: :func:`standardize` maps them to ČSÚ ORP codes.
+    depth counts (walked with a stack: deep nesting cannot exhaust the recursion limit).
+    MPSV code lists use RÚIAN codes: :func:`standardize` maps them to ČSÚ ORP codes.
     """
     found: list[str] = []
-
-    def walk(node: object) -> None:
+    stack = [scope]
+    while stack:
+        node = stack.pop()
         if isinstance(node, dict):
-            for value in node.values():
-                walk(value)
+            stack.extend(reversed(list(node.values())))
         elif isinstance(node, list):
-            for value in node:
-                walk(value)
+            stack.extend(reversed(node))
         elif isinstance(node, str) and node.startswith("Orp/"):
             found.append(node.split("/", 1)[1])
-
-    walk(scope)
     return ";".join(dict.fromkeys(found)) or None
 
 
-# CilovaSkupinaOsoby codes seen in the register (RPSS_FORMAT.md); others are kept as codes.
+# CilovaSkupinaOsoby codes seen in the register (RPSS_FORMAT.md), with the names kpss uses.
 _TARGET_GROUP_CODES = {"24": "senioři", "26": "pečující osoby", "27": "osoby s potřebou paliativní péče",
                        "30": "osoby žijící s demencí"}
 
@@ -377,12 +475,12 @@ def read_services_template(path: str | Path) -> pd.DataFrame:
     frame["form"] = frame["form"].map(lambda v: _code_for(v, FORMS))
     frame["capacity_unit"] = frame["capacity_unit"].map(lambda v: _code_for(v, CAPACITY_UNITS))
     frame["status"] = frame["status"].map(lambda v: _vocabulary(v, TEMPLATE_STATUSES, default="neregistrovaná"))
-    frame["place_id"] = [f"{path.name}:{r}" for r in raw.attrs["source_rows"]]
+    frame["place_id"] = f"{path.name}:" + pd.Series(raw.attrs["source_rows"], index=raw.index).astype("string")
     frame["target_groups"] = ""
     frame["scope_orp_codes"] = pd.NA
     frame["source"] = path.name
-    frame["record"] = [f"row {r} ({s})" for r, s in zip(raw.attrs["source_rows"], raw["id_sluzby"])]
-    return frame[LONG_COLUMNS]
+    frame["record"] = _records(raw, "id_sluzby")
+    return _typed(frame)
 
 
 def _vocabulary(value: object, allowed: tuple[str, ...], default: str) -> object:
@@ -430,8 +528,7 @@ def read_services_file(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if path.suffix.lower() == ".json":
         return read_rpss_json(path)
-    header = read_table(path).columns
-    if "sluzba_id" in header:
+    if "sluzba_id" in read_table_header(path):
         return read_catalogue(path)
     return read_services_template(path)
 
@@ -478,16 +575,25 @@ def _rejected_table(rejected: list[dict], loaded: pd.DataFrame, hierarchy: pd.Da
     kept = set(zip(loaded["service_id"], loaded["form"], loaded["capacity_unit"]))
     moved = [key in kept for key in zip(table["service_id"], table["form_code"], table["unit_code"])]
     table["capacity_fate"] = np.where(moved, "moved", "lost")
-    table["capacity"] = table["capacity"].astype(float)
+    # A capacity that could not be read stays as typed (the reason of its rejection).
+    numeric = pd.to_numeric(table["capacity"], errors="coerce")
+    table["capacity"] = numeric if numeric.notna().sum() == table["capacity"].notna().sum() \
+        else table["capacity"].astype(object).where(numeric.isna(), numeric)
     return table[REJECTED_COLUMNS + REJECTED_CARRIED]
 
 
+#: No registered service has a capacity near this (the catalogue's largest is 9 000):
+#: larger values are typing errors (``1e308``) and are treated as not a number.
+MAX_CAPACITY = 1_000_000.0
+
+
 def _to_float(value: object) -> float:
+    """A capacity as float; NaN when empty, not a finite number, or above :data:`MAX_CAPACITY`."""
     try:
         parsed = parse_number(value)
     except ValueError:
         return np.nan
-    return np.nan if parsed is None else parsed
+    return np.nan if parsed is None or abs(parsed) > MAX_CAPACITY else parsed
 
 
 def _parse_date(value: object) -> pd.Timestamp | None:
@@ -519,8 +625,8 @@ def standardize(long: pd.DataFrame, hierarchy: pd.DataFrame | None = None) -> Se
     frame = _reject(rejected, frame, frame["service_id"].isna() | (frame["service_id"].astype(str).str.strip() == ""),
                     "service_id", "missing service id")
     frame["provider_ico"] = frame["provider_ico"].map(normalize_ico)
-    frame = _reject(rejected, frame, frame["provider_ico"].notna() & ~frame["provider_ico"].astype(str).str.fullmatch(r"\d{8}"),
-                    "provider_ico", "IČO must be 8 digits")
+    frame = _reject(rejected, frame, frame["provider_ico"].notna() & ~ico_valid_mask(frame["provider_ico"]),
+                    "provider_ico", ICO_REASON)
     frame["type_code"] = frame["type_code"].astype("string").str.strip()
     frame = _reject(rejected, frame, ~frame["type_code"].isin(known_types), "type_code",
                     "unknown service type (expected an MPSV DruhSocialniSluzby code, a § or a name of z. 108/2006 Sb.)")
@@ -528,8 +634,10 @@ def standardize(long: pd.DataFrame, hierarchy: pd.DataFrame | None = None) -> Se
                     f"unknown form of provision (expected one of {', '.join(FORMS.values())})")
     frame = _reject(rejected, frame, ~frame["capacity_unit"].isin(list(CAPACITY_UNITS)), "capacity_unit",
                     f"unknown capacity unit (expected one of {', '.join(CAPACITY_UNITS.values())})")
-    frame["capacity"] = frame["capacity"].map(_to_float)
-    frame = _reject(rejected, frame, frame["capacity"].isna(), "capacity", "capacity missing or not a number")
+    # Rejected before conversion, so the report carries the text the user typed ("inf", "1e400").
+    capacity = frame["capacity"].map(_to_float).astype("float64")
+    frame = _reject(rejected, frame, capacity.isna(), "capacity", "capacity missing or not a number")
+    frame["capacity"] = capacity[frame.index]
     frame = _reject(rejected, frame, frame["capacity"] < 0, "capacity", "negative capacity")
     frame["obec_code"] = frame["obec_code"].astype("string").str.strip()
     frame = _reject(rejected, frame, ~frame["obec_code"].isin(hierarchy["obec_code"]), "obec_code",
