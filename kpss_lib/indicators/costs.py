@@ -245,16 +245,16 @@ def check_cost_table(
                                                  "(table built for other rows?)"))
     problems.append(("cost", ~(np.isfinite(c) & (c >= 0)), "not a finite cost >= 0"))
     rejected = [
-        pd.DataFrame({"argument": argument, "record": costs.index[bad], "column": column,
-                      "reason": reason, "value": costs[column].to_numpy()[bad]})
+        pd.DataFrame({"argument": argument, "record": costs.index[bad].tolist(), "column": column,
+                      "reason": reason, "value": costs[column].to_numpy()[bad].tolist()})
         for column, bad, reason in problems if bad.any()
     ]
     if rejected:
         table = pd.concat(rejected, ignore_index=True)
-        first = table.iloc[0]
+        record, column, reason, value = (table[c].tolist()[0] for c in ("record", "column", "reason", "value"))
         raise ValidationError(
-            f"{argument}: {len(table)} problem(s), e.g. row {first['record']!r} column "
-            f"{first['column']!r}: {first['reason']}, got {first['value']!r}",
+            f"{argument}: {len(table)} problem(s), e.g. row {record!r} column "
+            f"{column!r}: {reason}, got {value!r}",
             rejected=table,
         )
     return i.astype(np.int64), j.astype(np.int64), c
