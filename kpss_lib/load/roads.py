@@ -60,8 +60,8 @@ def load_roads(*, use_cache: bool = True) -> gpd.GeoDataFrame:
     return cached("roads", [input_path(ROADS_FILE)], _build_roads, use_cache=use_cache)
 
 
-def _build_road_edges() -> gpd.GeoDataFrame:
-    roads = load_roads()
+def _build_road_edges(use_cache: bool = True) -> gpd.GeoDataFrame:
+    roads = load_roads(use_cache=use_cache)
     # Segment end points meet exactly in ArcČR 500 (PROVENANCE.md), so equal
     # coordinates are one node; no snapping tolerance is needed or wanted.
     ends = np.vstack([
@@ -91,9 +91,12 @@ def load_road_edges(*, use_cache: bool = True) -> gpd.GeoDataFrame:
     Cached by the content of the road file, like :func:`load_roads`; build the
     routable network from it with :func:`kpss_lib.indicators.roads.road_network`.
 
+    ``use_cache=False`` rebuilds from the GeoJSON and writes nothing.
+
     Raises :class:`~kpss_lib.errors.ConfigError` when the file is missing.
     """
-    return cached("road_edges", [input_path(ROADS_FILE)], _build_road_edges, use_cache=use_cache)
+    return cached("road_edges", [input_path(ROADS_FILE)], lambda: _build_road_edges(use_cache),
+                  use_cache=use_cache)
 
 
 def road_length_km_by_class(roads: pd.DataFrame) -> pd.Series:
