@@ -29,54 +29,52 @@ Run: ``KPSS_DATA_DIR=../shared/data .venv/bin/python benchmarks/bench_roads.py``
 from __future__ import annotations
 
 import argparse
-import gc
+import contextlib
 import logging
+import os
 import platform
 import statistics
-import time
-import tracemalloc
+import sys
 import warnings
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-from kpss_lib.indicators.access import supply_points, two_step_fca
+import bench_access  # the same inputs and timing as the straight-line benchmark
+from kpss_lib.indicators.access import two_step_fca
 from kpss_lib.indicators.costs import cost_table
 from kpss_lib.indicators.roads import RoadNetwork, leg_costs, road_network, snap_points
 from kpss_lib.load import cache as cache_module
 from kpss_lib.load.roads import load_road_edges
-from kpss_lib.load.services import load_services
-from kpss_lib.load.territory import load_obce
 
 CUTOFF_MIN = 60.0
-DEMAND_COL = "pop_65_plus"
-
-
-def load_inputs() -> tuple[pd.DataFrame, pd.DataFrame]:
-    obce = load_obce()
-    demand = pd.DataFrame(obce.set_index("obec_code")[["x", "y", DEMAND_COL]])
-    places = load_services().places
-    beds = places[(places["type_code"] == "13") & (places["capacity_unit"] == "lůžka")]
-    return demand, supply_points(beds)
+DEMAND_COL = bench_access.DEMAND_COL
 
 
 def measure(fn: Callable[[], object], runs: int) -> tuple[float, float, object]:
     """(median seconds, tracemalloc peak MB of one more run, the last result)."""
-    times = []
-    for _ in range(runs):
-        gc.collect()
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    gc.collect()
-    tracemalloc.start()
-    try:
-        fn()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return statistics.median(times), peak / 2**20, result
+    last: list[object] = [None]
+
+    def keep() -> None:
+        last[0] = fn()
+
+    times, peak = bench_access.measure(keep, runs)
+    return statistics.median(times), peak, last[0]
+
+
+@contextlib.contextmanager
+def quiet_stdout():
+    """Silence output written by C++ code to file descriptor 1."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with open(os.devnull, "w") as null:
+        os.dup2(null.fileno(), 1)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
 
 
 def shared_graph(network: RoadNetwork, demand: pd.DataFrame, supply: pd.DataFrame):
@@ -142,8 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", message="The inplace keyword")
 
-    print(f"python {platform.python_version()} on {platform.machine()}, {len(__import__('os').sched_getaffinity(0))} CPU(s)")
-    demand, supply = load_inputs()
+    print(f"python {platform.python_version()} on {platform.machine()}, {len(os.sched_getaffinity(0))} CPU(s)")
+    demand, supply = bench_access.load_inputs()
     print(f"{len(demand)} obcí × {len(supply)} places of domovy pro seniory, drive time ≤ {CUTOFF_MIN:g} min\n")
 
     # Graph build: cold = from the GeoJSON, cached = the edge table from the parquet cache.
@@ -184,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
             return pandana.Network(xy[:, 0], xy[:, 1], graph_edges["u"], graph_edges["v"],
                                    graph_edges[["w"]], twoway=True)
 
-        p_prep, p_prep_peak, net = measure(pandana_prepare, 1)
+        with quiet_stdout():  # pandana's C++ prints its progress
+            p_prep, p_prep_peak, net = measure(pandana_prepare, 1)
 
         def pandana_matrix() -> pd.DataFrame:
             found = net.nodes_in_range(place_nodes, CUTOFF_MIN)

@@ -69,7 +69,6 @@ HAND_EDGES = gpd.GeoDataFrame(
     },
     crs="EPSG:5514",
 )
-HAND_EDGES["length_m"] = HAND_EDGES.length
 HAND_ORIGINS = pd.DataFrame(
     {"x": [5_000.0, 2_000.0, 13_500.0], "y": [-300.0, 300.0, 100.0], "population": [100.0, 50.0, 10.0]},
     index=pd.Index(["O1", "O2", "R"], name="obec"),
@@ -176,9 +175,9 @@ def test_bad_cost_arguments(hand_network):
         cost_table(HAND_ORIGINS, HAND_DESTINATIONS, "drive", -1, hand_network)
     with pytest.raises(UnknownValueError, match=r"speeds_kmh: unknown road class\(es\) \['silnice IV. třídy'\]"):
         road_network(HAND_EDGES, {"silnice IV. třídy": 30})
-    with pytest.raises(UnknownValueError, match=r"speeds_kmh\['dálnice'\]: expected a finite number of km/h > 0, got 0"):
+    with pytest.raises(UnknownValueError, match=r"speeds_kmh\['dálnice'\]: expected a finite speed in km/h > 0, got 0"):
         road_network(HAND_EDGES, {"dálnice": 0})
-    with pytest.raises(UnknownValueError, match="detour: expected a factor >= 1"):
+    with pytest.raises(UnknownValueError, match=r"detour: expected a finite factor >= 1 \(a road is never shorter than the straight line\), got 0.8"):
         road_network(HAND_EDGES, detour=0.8)
     with pytest.raises(UnknownValueError, match=r"edges: missing column\(s\) 'road_class'"):
         road_network(HAND_EDGES.drop(columns="road_class"))

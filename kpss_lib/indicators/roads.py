@@ -94,7 +94,7 @@ Weight = Literal["length", "time"]
 _SOURCES_PER_BLOCK = 128
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RoadNetwork:
     """A routable road network (built by :func:`road_network`; treat as read-only).
 
@@ -122,7 +122,7 @@ class RoadNetwork:
         return len(self.node_xy)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Snap:
     """Where points join the network (:func:`snap_points`); arrays with one entry per point.
 
@@ -136,15 +136,14 @@ class Snap:
     along_m: np.ndarray
 
 
-def _positive(value: object, argument: str, unit: str, minimum: float = 0.0) -> float:
+def _number(value: object, argument: str, expected: str, minimum: float, inclusive: bool = False) -> float:
+    """``value`` as a finite float above ``minimum`` (or equal, when ``inclusive``), else UnknownValueError."""
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         number = float("nan")
-    if not np.isfinite(number) or number <= minimum:
-        raise UnknownValueError(
-            f"{argument}: expected a finite number of {unit} > {minimum:g}, got {value!r}"
-        )
+    if not np.isfinite(number) or number < minimum or (number == minimum and not inclusive):
+        raise UnknownValueError(f"{argument}: expected {expected}, got {value!r}")
     return number
 
 
@@ -163,7 +162,7 @@ def _check_speeds(speeds_kmh: Mapping[str, float] | None, classes: np.ndarray) -
                 f"valid classes: {', '.join(DEFAULT_SPEEDS_KMH)}"
             )
         for name, speed in speeds_kmh.items():
-            merged[str(name)] = _positive(speed, f"speeds_kmh[{name!r}]", "km/h")
+            merged[str(name)] = _number(speed, f"speeds_kmh[{name!r}]", "a finite speed in km/h > 0", 0.0)
     missing = sorted(set(map(str, classes)) - set(merged))
     if missing:
         raise UnknownValueError(
@@ -205,8 +204,10 @@ def road_network(
     Parameters
     ----------
     edges : GeoDataFrame
-        :func:`kpss_lib.load.roads.load_road_edges`: ``u``, ``v``, ``road_class``,
-        ``length_m`` and LineString ``geometry`` in EPSG:5514 metres.
+        :func:`kpss_lib.load.roads.load_road_edges`: ``u``, ``v`` (node numbers
+        0 … n − 1), ``road_class`` and LineString ``geometry`` in EPSG:5514
+        metres, running from node ``u`` to node ``v``. Edge lengths are the
+        lines' lengths (so that a route is never shorter than the straight line).
     speeds_kmh : mapping of str to float, optional
         Speeds (km/h) for some or all road classes; the others keep
         :data:`DEFAULT_SPEEDS_KMH`.
@@ -220,19 +221,20 @@ def road_network(
     RoadNetwork
         Building it takes about 0.05 s for Czechia.
     """
-    require_columns(edges, ["u", "v", "road_class", "length_m", "geometry"], "edges")
-    detour = _positive(detour, "detour", "metres of road per metre of straight line", minimum=0.0)
-    if detour < 1.0:
-        raise UnknownValueError(f"detour: expected a factor >= 1 (a road is never shorter than the straight line), got {detour!r}")
-    connector_speed = _positive(connector_speed_kmh, "connector_speed_kmh", "km/h")
+    require_columns(edges, ["u", "v", "road_class", "geometry"], "edges")
+    if len(edges) == 0:
+        raise UnknownValueError("edges: expected at least one road segment, got an empty table")
+    detour = _number(detour, "detour", "a finite factor >= 1 (a road is never shorter than "
+                     "the straight line)", 1.0, inclusive=True)
+    connector_speed = _number(connector_speed_kmh, "connector_speed_kmh", "a finite speed in km/h > 0", 0.0)
     classes = edges["road_class"].astype(str).to_numpy()
     speeds = _check_speeds(speeds_kmh, classes)
     u = edges["u"].to_numpy(dtype=np.int64)
     v = edges["v"].to_numpy(dtype=np.int64)
     geometry = np.asarray(edges.geometry.values, dtype=object)
-    length_km = edges["length_m"].to_numpy(dtype=np.float64) / 1000.0
+    length_km = shapely.length(geometry) / 1000.0
     minutes = length_km / np.array([speeds[c] for c in classes]) * 60.0
-    n = int(max(u.max(), v.max())) + 1 if len(u) else 0
+    n = int(max(u.max(), v.max())) + 1
     node_xy = np.empty((n, 2))
     node_xy[u] = shapely.get_coordinates(shapely.get_point(geometry, 0))
     node_xy[v] = shapely.get_coordinates(shapely.get_point(geometry, -1))
@@ -345,7 +347,7 @@ def route_pairs(
         128 × (nodes + m) distances, never with n × m.
     """
     weight = _check_weight(weight)
-    cutoff = _positive(cutoff, "cutoff", "km or minutes")
+    cutoff = _number(cutoff, "cutoff", "a finite number of km or minutes > 0", 0.0)
     n, m = len(origins_xy), len(destinations_xy)
     if n == 0 or m == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
