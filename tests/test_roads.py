@@ -132,6 +132,16 @@ def test_point_near_the_small_component_joins_the_main_one(hand_network):
     assert np.isfinite(nearest_cost(HAND_ORIGINS, HAND_DESTINATIONS, "drive", hand_network)["cost"]).all()
 
 
+def test_no_destination(hand_network):
+    nowhere = nearest_cost(HAND_ORIGINS, HAND_DESTINATIONS.iloc[:0], "drive", hand_network)
+    assert np.isinf(nowhere["cost"]).all() and nowhere["destination"].isna().all()
+    assert nowhere.index.equals(HAND_ORIGINS.index)
+    assert cost_table(HAND_ORIGINS, HAND_DESTINATIONS.iloc[:0], "road", 50, hand_network).empty
+    result = two_step_fca(HAND_ORIGINS, HAND_DESTINATIONS.iloc[:0],
+                          costs=cost_table(HAND_ORIGINS, HAND_DESTINATIONS.iloc[:0], "road", 50, hand_network))
+    assert (result["access"] == 0).all()
+
+
 def test_changed_speeds_scale_drive_times(hand_network):
     slow = road_network(HAND_EDGES, {name: speed / 2 for name, speed in hand_network.speeds_kmh.items()},
                         connector_speed_kmh=15)

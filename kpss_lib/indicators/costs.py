@@ -297,11 +297,10 @@ def nearest_cost(
         a = coordinate_array(origins, x, y, argument="origins")
         b = coordinate_array(destinations, x, y, argument="destinations")
         cost, best = nearest_route(network, a, b, _WEIGHT[kind])  # type: ignore[arg-type]
-        labels = destinations.index.to_numpy(dtype=object)
-        out = pd.DataFrame(
-            {"cost": cost, "destination": np.where(best >= 0, labels[np.maximum(best, 0)] if len(labels) else None, None)},
-            index=origins.index.copy(),
-        )
+        label = np.full(len(cost), None, dtype=object)
+        found = best >= 0
+        label[found] = destinations.index.to_numpy(dtype=object)[best[found]]
+        out = pd.DataFrame({"cost": cost, "destination": label}, index=origins.index.copy())
     out.attrs.update(cost_kind=kind, unit=COST_UNITS[kind], n_origins=len(origins),
                      n_destinations=len(destinations), description=describe_cost(kind, network))  # type: ignore[arg-type]
     return out
