@@ -38,10 +38,10 @@ cost is at least the straight distance between the two points (the route follows
 the edges' lines, and the last stretch is at least its straight length), up to
 rounding.
 
-Routing never builds a dense all-pairs table: Dijkstra runs from the destinations
-(fewer than the 6 258 obce), each as one extra node joined to the ends of its edge,
-with ``limit`` = the cut-off, in blocks of sources; only pairs within the cut-off
-are kept.
+Routing never builds a dense all-pairs table: every origin and destination becomes
+one extra node joined to the ends of its edge, and Dijkstra runs from the
+destinations (fewer than the 6 258 obce) with ``limit`` = the cut-off, in blocks
+of 128 sources; only pairs within the cut-off are kept.
 """
 from __future__ import annotations
 
@@ -294,31 +294,41 @@ def _check_weight(weight: str) -> Weight:
     return weight  # type: ignore[return-value]
 
 
-def _same_edge(network: RoadNetwork, o: Snap, d: Snap, weight: Weight,
-               o_legs: tuple, d_legs: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _same_edge(network: RoadNetwork, o: Snap, d: Snap, weight: Weight) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Origin–destination pairs joined to the same edge, with the cost straight along it."""
-    frame_o = pd.DataFrame({"edge": o.edge, "i": np.arange(len(o.edge))})
-    frame_d = pd.DataFrame({"edge": d.edge, "j": np.arange(len(d.edge))})
-    pairs = frame_o.merge(frame_d, on="edge")
+    pairs = pd.DataFrame({"edge": o.edge, "i": np.arange(len(o.edge))}).merge(
+        pd.DataFrame({"edge": d.edge, "j": np.arange(len(d.edge))}), on="edge")
     i, j = pairs["i"].to_numpy(np.int64), pairs["j"].to_numpy(np.int64)
     edge = o.edge[i]
     whole = network.length_km[edge] if weight == "length" else network.minutes[edge]
-    between = np.abs(o.along_m[i] - d.along_m[j]) / 1000.0
     per_km = np.divide(whole, network.length_km[edge], out=np.zeros(len(edge)),
                        where=network.length_km[edge] > 0)
-    return i, j, o_legs[2][i] + between * per_km + d_legs[2][j]
+    between_km = np.abs(o.along_m[i] - d.along_m[j]) / 1000.0
+    return i, j, leg_costs(network, o, weight)[2][i] + between_km * per_km + leg_costs(network, d, weight)[2][j]
 
 
-def _augmented(network: RoadNetwork, d_legs: tuple, d: Snap, weight: Weight) -> sp.csr_matrix:
-    """The network plus one node per destination, joined to both ends of its edge."""
-    base = network.graph_km if weight == "length" else network.graph_min
-    n, m = network.n_nodes, len(d.edge)
-    coo = base.tocoo()
-    virtual = np.arange(n, n + m)
-    u = np.concatenate([coo.row, virtual, virtual])
-    v = np.concatenate([coo.col, network.edge_u[d.edge], network.edge_v[d.edge]])
-    cost = np.concatenate([coo.data, d_legs[0], d_legs[1]])
-    return _symmetric_csr(u.astype(np.int64), v.astype(np.int64), cost, n + m)
+def _routing_graph(network: RoadNetwork, origins_xy: np.ndarray, destinations_xy: np.ndarray,
+                   weight: Weight) -> sp.csr_matrix:
+    """The network plus one node per destination (numbers N … N+m−1) and per origin
+    (N+m … N+m+n−1), each joined to both ends of its edge, and a direct link for an
+    origin and a destination on the same edge.
+
+    A point node never shortens a route between other nodes: passing through it
+    costs its edge plus twice its last stretch.
+    """
+    n_nodes, m, n = network.n_nodes, len(destinations_xy), len(origins_xy)
+    d, o = snap_points(network, destinations_xy), snap_points(network, origins_xy)
+    d_u, d_v, _ = leg_costs(network, d, weight)
+    o_u, o_v, _ = leg_costs(network, o, weight)
+    same_i, same_j, same_cost = _same_edge(network, o, d, weight)
+    base = (network.graph_km if weight == "length" else network.graph_min).tocoo()
+    dest = n_nodes + np.arange(m)
+    orig = n_nodes + m + np.arange(n)
+    u = np.concatenate([base.row, dest, dest, orig, orig, orig[same_i]])
+    v = np.concatenate([base.col, network.edge_u[d.edge], network.edge_v[d.edge],
+                        network.edge_u[o.edge], network.edge_v[o.edge], dest[same_j]])
+    cost = np.concatenate([base.data, d_u, d_v, o_u, o_v, same_cost])
+    return _symmetric_csr(u.astype(np.int64), v.astype(np.int64), cost, n_nodes + m + n)
 
 
 def route_pairs(
@@ -344,38 +354,24 @@ def route_pairs(
     (origin_pos, destination_pos, cost) : tuple of numpy.ndarray
         Sorted by origin then destination position; cost in km or minutes.
         Memory grows with the pairs found and one block of
-        128 × (nodes + m) distances, never with n × m.
+        128 × (nodes + n + m) distances, never with n × m.
     """
     weight = _check_weight(weight)
     cutoff = _number(cutoff, "cutoff", "a finite number of km or minutes > 0", 0.0)
     n, m = len(origins_xy), len(destinations_xy)
     if n == 0 or m == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
-    o, d = snap_points(network, origins_xy), snap_points(network, destinations_xy)
-    o_legs, d_legs = leg_costs(network, o, weight), leg_costs(network, d, weight)
-    graph = _augmented(network, d_legs, d, weight)
-    ou, ov = network.edge_u[o.edge], network.edge_v[o.edge]
+    graph = _routing_graph(network, origins_xy, destinations_xy, weight)
+    first_origin = network.n_nodes + m
     found_i, found_j, found_c = [], [], []
     for start in range(0, m, _SOURCES_PER_BLOCK):
-        sources = np.arange(start, min(m, start + _SOURCES_PER_BLOCK))
-        dist = dijkstra(graph, directed=True, indices=network.n_nodes + sources, limit=cutoff)
-        cost = np.minimum(dist[:, ou] + o_legs[0], dist[:, ov] + o_legs[1])  # (block, n)
+        sources = network.n_nodes + np.arange(start, min(m, start + _SOURCES_PER_BLOCK))
+        cost = dijkstra(graph, directed=True, indices=sources, limit=cutoff)[:, first_origin:]
         j, i = np.nonzero(cost <= cutoff)
         found_i.append(i)
         found_j.append(j + start)
         found_c.append(cost[j, i])
     i, j, c = np.concatenate(found_i), np.concatenate(found_j), np.concatenate(found_c)
-    si, sj, sc = _same_edge(network, o, d, weight, o_legs, d_legs)
-    if len(si):
-        # A pair on one edge may be nearer along it than via its end nodes.
-        i, j, c = np.concatenate([i, si]), np.concatenate([j, sj]), np.concatenate([c, sc])
-        order = np.lexsort((c, j, i))
-        i, j, c = i[order], j[order], c[order]
-        first = np.ones(len(i), dtype=bool)
-        first[1:] = (i[1:] != i[:-1]) | (j[1:] != j[:-1])
-        i, j, c = i[first], j[first], c[first]
-        keep = c <= cutoff
-        return i[keep].astype(np.int64), j[keep].astype(np.int64), c[keep]
     order = np.lexsort((j, i))
     return i[order].astype(np.int64), j[order].astype(np.int64), c[order]
 
@@ -400,24 +396,12 @@ def nearest_route(
     n, m = len(origins_xy), len(destinations_xy)
     if m == 0 or n == 0:
         return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
-    o, d = snap_points(network, origins_xy), snap_points(network, destinations_xy)
-    o_legs, d_legs = leg_costs(network, o, weight), leg_costs(network, d, weight)
-    graph = _augmented(network, d_legs, d, weight)
+    graph = _routing_graph(network, origins_xy, destinations_xy, weight)
     dist, _, source = dijkstra(graph, directed=True, indices=network.n_nodes + np.arange(m),
                                min_only=True, return_predecessors=True)
-    ou, ov = network.edge_u[o.edge], network.edge_v[o.edge]
-    via_u, via_v = dist[ou] + o_legs[0], dist[ov] + o_legs[1]
-    cost = np.minimum(via_u, via_v)
-    best = np.where(via_u <= via_v, source[ou], source[ov]).astype(np.int64) - network.n_nodes
-    si, sj, sc = _same_edge(network, o, d, weight, o_legs, d_legs)
-    order = np.lexsort((sc, si))  # cheapest same-edge destination first per origin
-    si, sj, sc = si[order], sj[order], sc[order]
-    first = np.ones(len(si), dtype=bool)
-    first[1:] = si[1:] != si[:-1]
-    si, sj, sc = si[first], sj[first], sc[first]
-    shorter = sc < cost[si]
-    cost[si[shorter]], best[si[shorter]] = sc[shorter], sj[shorter]
-    best[~np.isfinite(cost)] = -1
+    first_origin = network.n_nodes + m
+    cost = dist[first_origin:]
+    best = np.where(np.isfinite(cost), source[first_origin:] - network.n_nodes, -1).astype(np.int64)
     return cost, best
 
 
