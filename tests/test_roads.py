@@ -331,13 +331,14 @@ def test_agrees_with_networkx_dijkstra(network, obce_65, domovy, weight, cutoff)
 
 
 # ---------------------------------------------------------------------------
-# 2SFCA / E2SFCA on a drive-time table against PySAL access given the same table
+# 2SFCA / E2SFCA on road tables (drive minutes, road km) against PySAL access given the same table
 # ---------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def drive_costs(network, obce_65, domovy) -> pd.DataFrame:
-    return cost_table(obce_65, domovy, "drive", 30, network)
+@pytest.fixture(scope="module", params=[("drive", 30.0), ("road", 25.0)], ids=["drive-30min", "road-25km"])
+def road_costs(request, network, obce_65, domovy) -> pd.DataFrame:
+    kind, cutoff = request.param
+    return cost_table(obce_65, domovy, kind, cutoff, network)
 
 
 def _pysal_access(obce_65, domovy, costs):
@@ -360,21 +361,27 @@ def _compare(ours: pd.DataFrame, theirs: pd.Series) -> None:
 
 
 @pytest.mark.filterwarnings("ignore:The inplace keyword:Warning")
-def test_drive_time_fca_agrees_with_pysal_access(obce_65, domovy, drive_costs):
+def test_road_cost_fca_agrees_with_pysal_access(obce_65, domovy, road_costs):
     from access import weights as access_weights
 
-    assert drive_costs.attrs["cost_kind"] == "drive" and drive_costs["cost"].max() <= 30
-    model = _pysal_access(obce_65, domovy, drive_costs)
-    plain = two_step_fca(obce_65, domovy, costs=drive_costs, demand_col="pop_65_plus")
-    _compare(plain, model.two_stage_fca(name="plain", max_cost=30).iloc[:, 0])
-    assert default_cost_weights(drive_costs) == LUO_QI_DRIVE_ZONES_MIN == {10: 1.0, 20: 0.68, 30: 0.22}
-    enhanced = enhanced_two_step_fca(obce_65, domovy, costs=drive_costs, demand_col="pop_65_plus")
+    cutoff = road_costs.attrs["cutoff"]
+    assert road_costs["cost"].max() <= cutoff
+    model = _pysal_access(obce_65, domovy, road_costs)
+    plain = two_step_fca(obce_65, domovy, costs=road_costs, demand_col="pop_65_plus")
+    _compare(plain, model.two_stage_fca(name="plain", max_cost=cutoff).iloc[:, 0])
+    steps = default_cost_weights(road_costs)
+    if road_costs.attrs["cost_kind"] == "drive":
+        # Luo & Qi's published zones: 0–10, 10–20, 20–30 minutes.
+        assert steps == LUO_QI_DRIVE_ZONES_MIN == {10: 1.0, 20: 0.68, 30: 0.22}
+    else:
+        assert steps == {cutoff / 3: 1.0, 2 * cutoff / 3: 0.68, cutoff: 0.22}
+    enhanced = enhanced_two_step_fca(obce_65, domovy, costs=road_costs, demand_col="pop_65_plus")
     theirs = model.enhanced_two_stage_fca(
-        name="enhanced", max_cost=30, weight_fn=access_weights.step_fn(LUO_QI_DRIVE_ZONES_MIN)
+        name="enhanced", max_cost=cutoff, weight_fn=access_weights.step_fn(steps)
     ).iloc[:, 0]
     _compare(enhanced, theirs)
-    # Both steps preserve the total: Σ P·A = beds of the homes with anyone within 30 minutes.
-    ratios = supply_ratios(obce_65, domovy, costs=drive_costs, demand_col="pop_65_plus")
+    # Both steps preserve the total: Σ P·A = beds of the homes with anyone in reach.
+    ratios = supply_ratios(obce_65, domovy, costs=road_costs, demand_col="pop_65_plus")
     reached = ratios.loc[ratios["demand_in_reach"] > 0, "supply"].sum()
     assert (obce_65["pop_65_plus"] * plain["access"]).sum() == pytest.approx(reached, rel=1e-12)
 
