@@ -24,17 +24,19 @@ values against kpss. Times are medians; peak memory is the tracemalloc peak of o
 extra run (Python and numpy allocations only: pandana's C++ memory is not traced).
 
 Run: ``KPSS_DATA_DIR=../shared/data .venv/bin/python benchmarks/bench_roads.py``
-(``--runs`` for kpss repetitions, ``--runs-peers`` for pandana; networkx runs once).
+(``--runs`` for the interleaved rounds of kpss and pandana; networkx runs once).
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import logging
 import os
 import platform
 import statistics
 import sys
+import time
 import warnings
 from collections.abc import Callable
 
@@ -53,14 +55,27 @@ DEMAND_COL = bench_access.DEMAND_COL
 
 
 def measure(fn: Callable[[], object], runs: int) -> tuple[float, float, object]:
-    """(median seconds, tracemalloc peak MB of one more run, the last result)."""
+    """(median seconds or nan for runs=0, tracemalloc peak MB of one more run, the last result)."""
     last: list[object] = [None]
 
     def keep() -> None:
         last[0] = fn()
 
     times, peak = bench_access.measure(keep, runs)
-    return statistics.median(times), peak, last[0]
+    return statistics.median(times) if times else float("nan"), peak, last[0]
+
+
+def interleaved(tasks: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
+    """Median seconds per task, the tasks taking turns in every round (a shared, busy
+    machine then slows all of them alike rather than whichever ran during a burst)."""
+    times: dict[str, list[float]] = {name: [] for name in tasks}
+    for _ in range(rounds):
+        for name, fn in tasks.items():
+            gc.collect()
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 @contextlib.contextmanager
@@ -133,14 +148,14 @@ def matrix_difference(a: pd.DataFrame, b: pd.DataFrame) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--runs-peers", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=7, help="interleaved rounds of kpss and pandana")
     args = parser.parse_args(argv)
     logging.getLogger("access").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", message="The inplace keyword")
 
-    print(f"python {platform.python_version()} on {platform.machine()}, {len(os.sched_getaffinity(0))} CPU(s)")
+    print(f"python {platform.python_version()} on {platform.machine()}, {len(os.sched_getaffinity(0))} CPU(s), "
+          f"load average {os.getloadavg()[0]:.1f} at the start")
     demand, supply = bench_access.load_inputs()
     print(f"{len(demand)} obcí × {len(supply)} places of domovy pro seniory, drive time ≤ {CUTOFF_MIN:g} min\n")
 
@@ -159,22 +174,21 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'cached edge table (parquet) → network':<42}{cached:8.3f}")
     print(f"{'in-process cache → network':<42}{warm:8.3f}\n")
 
-    rows = []
+    graph_edges, xy, obec_nodes, place_nodes = shared_graph(network, demand, supply)
+    n_nodes = network.n_nodes
 
     def kpss_matrix() -> pd.DataFrame:
         return cost_table(demand, supply, "drive", CUTOFF_MIN, network)
 
-    m_time, m_peak, kpss_table = measure(kpss_matrix, args.runs)
-    a_time, a_peak, kpss_access = measure(
-        lambda: two_step_fca(demand, supply, costs=kpss_table, demand_col=DEMAND_COL)["access"], args.runs)
-    both_time, both_peak, _ = measure(
-        lambda: two_step_fca(demand, supply, costs=kpss_matrix(), demand_col=DEMAND_COL), args.runs)
-    rows.append(["kpss (scipy Dijkstra, limit)", 0.0, m_time, a_time, both_time, len(kpss_table), kpss_table,
-                 kpss_access, max(m_peak, a_peak, both_peak)])
-
-    graph_edges, xy, obec_nodes, place_nodes = shared_graph(network, demand, supply)
-    n_nodes = network.n_nodes
-
+    kpss_table = kpss_matrix()
+    kpss_access = two_step_fca(demand, supply, costs=kpss_table, demand_col=DEMAND_COL)["access"]
+    # Every timed task, run in interleaved rounds so that all tools meet the same machine load.
+    tasks: dict[str, Callable[[], object]] = {
+        "kpss matrix": kpss_matrix,
+        "kpss 2SFCA": lambda: two_step_fca(demand, supply, costs=kpss_table, demand_col=DEMAND_COL),
+        "kpss total": lambda: two_step_fca(demand, supply, costs=kpss_matrix(), demand_col=DEMAND_COL),
+    }
+    results = {"kpss (scipy Dijkstra, limit)": (0.0, "kpss", kpss_table, kpss_access)}
     try:
         import pandana
 
@@ -183,19 +197,21 @@ def main(argv: list[str] | None = None) -> int:
                                    graph_edges[["w"]], twoway=True)
 
         with quiet_stdout():  # pandana's C++ prints its progress
-            p_prep, p_prep_peak, net = measure(pandana_prepare, 1)
+            p_prep, _, net = measure(pandana_prepare, 1)
 
         def pandana_matrix() -> pd.DataFrame:
             found = net.nodes_in_range(place_nodes, CUTOFF_MIN)
             found.columns = ["source", "target", "cost"]
             return to_table(found, demand, supply, n_nodes)
 
-        pm_time, pm_peak, p_table = measure(pandana_matrix, args.runs_peers)
-        pa_time, pa_peak, p_access = measure(lambda: pysal_2sfca(p_table, demand, supply), 1)
-        rows.append([f"pandana {pandana.__version__} (CH) + access", p_prep, pm_time, pa_time, pm_time + pa_time,
-                     len(p_table), p_table, p_access, max(p_prep_peak, pm_peak, pa_peak)])
+        p_table = pandana_matrix()
+        tasks["pandana matrix"] = pandana_matrix
+        tasks["pandana 2SFCA"] = lambda: pysal_2sfca(p_table, demand, supply)
+        results[f"pandana {pandana.__version__} (CH) + access"] = (
+            p_prep, "pandana", p_table, pysal_2sfca(p_table, demand, supply))
     except ImportError as exc:
         print(f"pandana not available ({exc}); measured kpss and networkx only\n")
+    timings = interleaved(tasks, args.runs)
 
     import networkx as nx
 
@@ -215,10 +231,17 @@ def main(argv: list[str] | None = None) -> int:
             parts.append(pd.DataFrame({"source": place, "target": [k for k, _ in hits], "cost": [c for _, c in hits]}))
         return to_table(pd.concat(parts, ignore_index=True), demand, supply, n_nodes)
 
-    xm_time, xm_peak, x_table = measure(nx_matrix, 1)
-    xa_time, xa_peak, x_access = measure(lambda: pysal_2sfca(x_table, demand, supply), 1)
-    rows.append([f"networkx {nx.__version__} + access", x_prep, xm_time, xa_time, xm_time + xa_time, len(x_table),
-                 x_table, x_access, max(xm_peak, xa_peak)])
+    timings["networkx matrix"], peak_nx, x_table = measure(nx_matrix, 1)
+    timings["networkx 2SFCA"], _, x_access = measure(lambda: pysal_2sfca(x_table, demand, supply), 1)
+    results[f"networkx {nx.__version__} + access"] = (x_prep, "networkx", x_table, x_access)
+    peaks = {"kpss": measure(tasks["kpss total"], 0)[1], "networkx": peak_nx}
+    if "pandana matrix" in tasks:
+        peaks["pandana"] = max(measure(tasks["pandana matrix"], 0)[1], measure(tasks["pandana 2SFCA"], 0)[1])
+    rows = []
+    for name, (prep, key, table, access_values) in results.items():
+        matrix_s, fca_s = timings[f"{key} matrix"], timings[f"{key} 2SFCA"]
+        total_s = timings.get(f"{key} total", matrix_s + fca_s)
+        rows.append([name, prep, matrix_s, fca_s, total_s, len(table), table, access_values, peaks[key]])
 
     print(f"{'tool':<34}{'prepare s':>10}{'matrix s':>10}{'2SFCA s':>9}{'total s':>9}{'pairs':>9}"
           f"{'Δ matrix':>11}{'Δ 2SFCA':>10}{'peak MB':>9}")
@@ -227,7 +250,9 @@ def main(argv: list[str] | None = None) -> int:
         d_access = float(np.max(np.abs(np.asarray(access_values) - kpss_access.to_numpy())))
         print(f"{name:<34}{prep:10.3f}{mt:10.3f}{at:9.3f}{total:9.3f}{pairs:9d}{d_matrix:11.1e}{d_access:10.1e}{peak:9.0f}")
     print("\nΔ matrix: max |minutes − networkx| over all pairs (inf if a pair is missing on one side);"
-          "\nΔ 2SFCA: max |access − kpss| (beds per person 65+). kpss total = matrix + 2SFCA in one call.")
+          "\nΔ 2SFCA: max |access − kpss| (beds per person 65+). kpss total = matrix + 2SFCA in one call;"
+          "\npeers' total = matrix + 2SFCA (PySAL access). kpss and pandana times are medians of interleaved rounds;"
+          f"\nload average {os.getloadavg()[0]:.1f} at the end (a busy shared machine inflates every time).")
     return 0
 
 
