@@ -26,12 +26,15 @@ drive      minutes free-flow drive time along those roads at assumed class speed
 Tables never hold all origins × destinations: straight pairs come from a k-d tree,
 road pairs from Dijkstra limited to the cut-off (see :mod:`.roads`).
 
-Typical use::
+Typical use (``obce`` from ``load_obce()``, ``homes`` from ``supply_points(...)``)::
 
-    from kpss_lib.load.roads import load_road_edges
-    network = road_network(load_road_edges())          # ~0.05 s, reuse it
-    costs = cost_table(obce, homes, "drive", 30, network)  # minutes
+    from kpss_lib.load.roads import load_road_edges, roads_available
+    from kpss_lib.indicators.roads import road_network
+    network = road_network(load_road_edges())              # ~0.1 s warm; reuse it
+    costs = cost_table(obce, homes, "drive", 30, network)  # minutes, pairs ≤ 30 min
     access = enhanced_two_step_fca(obce, homes, costs=costs, demand_col="pop_65_plus")
+    white = nearest_cost(obce, homes, "drive", network)["cost"] > 20   # white spots, 20 min
+    print(costs.attrs["description"])                      # the assumptions, in Czech
 """
 from __future__ import annotations
 
