@@ -257,6 +257,20 @@ def test_edge_table_facts(edges, network):
     assert n == 2 and sorted(np.bincount(label).tolist()) == [2, 13_527]
 
 
+def test_a_point_on_the_small_component_gets_finite_costs(edges, network, domovy):
+    # The second component is one 780 m segment (road 184H); no obec lies nearest to it,
+    # so put a point on its middle: it must join the main network and reach homes.
+    minor = np.setdiff1d(np.arange(len(edges)), network.main_edges)
+    assert len(minor) == 1
+    middle = shapely.line_interpolate_point(edges.geometry.iloc[minor[0]], 0.5, normalized=True)
+    point = pd.DataFrame({"x": [middle.x], "y": [middle.y]}, index=["on 184H"])
+    snap = snap_points(network, point[["x", "y"]].to_numpy())
+    assert snap.edge[0] != minor[0] and 0 < snap.offset_m[0] < 5_000
+    nearest = nearest_cost(point, domovy, "drive", network)
+    assert np.isfinite(nearest.loc["on 184H", "cost"]) and nearest.loc["on 184H", "cost"] < 60
+    assert len(cost_table(point, domovy, "road", 30, network)) > 0
+
+
 def test_known_routes(network, obce_65):
     def pair(a: str, b: str, kind: str) -> float:
         table = cost_table(obce_65.loc[[a]], obce_65.loc[[b]], kind, 1_000, network)
