@@ -96,7 +96,8 @@ __all__ = [
     "two_step_fca",
 ]
 
-#: A distance-decay function: distances in km (numpy array) → weights (same shape, ≥ 0).
+#: A distance-decay function: distances in km, or costs in a cost table's unit (numpy array)
+#: → weights (same shape, ≥ 0).
 WeightFunction = Callable[[np.ndarray], np.ndarray]
 #: What the ``weights`` arguments accept: a step mapping {upper bound in km: weight},
 #: a :data:`WeightFunction`, or None.
