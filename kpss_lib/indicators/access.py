@@ -27,6 +27,14 @@ compared in km (:mod:`kpss_lib.indicators.distance`); a point at exactly the rad
 ever formed (k-d tree), and both sums are ``numpy.bincount`` over those pairs, so
 all 6 258 obcí against ~600 homes for the elderly take about 0.01 s.
 
+Road distances and drive times: pass ``costs=`` a table from
+:func:`kpss_lib.indicators.costs.cost_table` (kind ``"road"`` in km or ``"drive"``
+in minutes, or ``"straight"``) built for the same demand and supply frames. The
+catchment is then the table's cut-off, in its unit, and weights are functions of
+that cost: for drive time the default E2SFCA weights are Luo & Qi's published
+zones, 0–10, 10–20 and 20–30 minutes with weights 1.00, 0.68 and 0.22
+(:data:`LUO_QI_DRIVE_ZONES_MIN`); for km they are the thirds of the cut-off.
+
 Edge cases, and how they compare with PySAL ``access`` 1.1.10
 --------------------------------------------------------------
 * A supply point whose (weighted) demand in reach is zero — no demand point
@@ -64,6 +72,7 @@ import numpy as np
 import pandas as pd
 
 from kpss_lib.errors import UnknownValueError, ValidationError
+from kpss_lib.indicators.costs import check_cost_table
 from kpss_lib.indicators.distance import (
     check_radius_km,
     coordinate_array,
@@ -73,9 +82,11 @@ from kpss_lib.indicators.distance import (
 )
 
 __all__ = [
+    "LUO_QI_DRIVE_ZONES_MIN",
     "LUO_QI_STEP_WEIGHTS",
     "WeightFunction",
     "Weights",
+    "default_cost_weights",
     "default_step_weights",
     "enhanced_two_step_fca",
     "gaussian_weights",
@@ -85,7 +96,8 @@ __all__ = [
     "two_step_fca",
 ]
 
-#: A distance-decay function: distances in km (numpy array) → weights (same shape, ≥ 0).
+#: A distance-decay function: distances in km, or costs in a cost table's unit (numpy array)
+#: → weights (same shape, ≥ 0).
 WeightFunction = Callable[[np.ndarray], np.ndarray]
 #: What the ``weights`` arguments accept: a step mapping {upper bound in km: weight},
 #: a :data:`WeightFunction`, or None.
@@ -94,6 +106,8 @@ Weights = Union[Mapping[float, float], WeightFunction, None]
 #: Luo & Qi (2009) weights of the three catchment zones, nearest first (the zones
 #: were 0–10, 10–20 and 20–30 minutes; PySAL access uses the same weights by default).
 LUO_QI_STEP_WEIGHTS: tuple[float, float, float] = (1.0, 0.68, 0.22)
+#: Luo & Qi's (2009) published zones as drive minutes: {upper bound in min: weight}.
+LUO_QI_DRIVE_ZONES_MIN: dict[float, float] = {10.0: 1.0, 20.0: 0.68, 30.0: 0.22}
 
 
 def default_step_weights(radius_km: float = 20.0) -> dict[float, float]:
@@ -114,6 +128,28 @@ def default_step_weights(radius_km: float = 20.0) -> dict[float, float]:
     """
     radius = check_radius_km(radius_km)
     return {radius * (k + 1) / 3: w for k, w in enumerate(LUO_QI_STEP_WEIGHTS)}
+
+
+def default_cost_weights(costs: pd.DataFrame) -> dict[float, float]:
+    """The default E2SFCA step weights for a cost table (see :func:`kpss_lib.indicators.costs.cost_table`).
+
+    Drive time (``attrs["cost_kind"] == "drive"``): Luo & Qi's published zones
+    :data:`LUO_QI_DRIVE_ZONES_MIN` (0–10, 10–20, 20–30 minutes: 1.00, 0.68, 0.22;
+    pairs beyond 30 minutes get weight 0 even when the table reaches farther).
+    Kilometres (``"road"``, ``"straight"``): :func:`default_step_weights` of the
+    table's ``cutoff``.
+    """
+    if costs.attrs.get("cost_kind") == "drive":
+        return dict(LUO_QI_DRIVE_ZONES_MIN)
+    return default_step_weights(_table_cutoff(costs))
+
+
+def _table_cutoff(costs: pd.DataFrame) -> float:
+    """The catchment of a cost table: its ``attrs["cutoff"]`` (the largest cost when absent)."""
+    cutoff = costs.attrs.get("cutoff")
+    if cutoff is None:
+        cutoff = float(costs["cost"].max()) if len(costs) else 1.0
+    return check_radius_km(cutoff, argument="costs.attrs['cutoff']")
 
 
 def step_weights(steps: Mapping[float, float]) -> WeightFunction:
@@ -325,31 +361,46 @@ def _apply_weights(fn: WeightFunction, distance_km: np.ndarray) -> np.ndarray:
     return w
 
 
+def _radius(radius_km: float | None, costs: pd.DataFrame | None) -> float | None:
+    """The straight radius, or None with a cost table (whose cut-off is the catchment)."""
+    if costs is None:
+        return check_radius_km(20.0 if radius_km is None else radius_km)
+    if radius_km is not None:
+        raise UnknownValueError(
+            f"radius_km: a straight-line radius ({radius_km!r}) cannot be combined with costs=; "
+            "the catchment is the cost table's cut-off (build it with cost_table(..., cutoff=...))"
+        )
+    return None
+
+
 def _catchment(
     demand: pd.DataFrame,
     supply: pd.DataFrame,
-    radius_km: float,
+    radius_km: float | None,
     weights: Weights,
     demand_col: str,
     supply_col: str,
     x: str,
     y: str,
+    costs: pd.DataFrame | None = None,
 ) -> dict[str, np.ndarray]:
     """Both FCA steps on arrays; every public function is a view of this."""
-    radius = check_radius_km(radius_km)
+    radius = _radius(radius_km, costs)
     fn = _weight_function(weights)
-    require_columns(demand, [demand_col, x, y], "demand")
-    require_columns(supply, [supply_col, x, y], "supply")
+    require_columns(demand, [demand_col] + ([x, y] if costs is None else []), "demand")
+    require_columns(supply, [supply_col] + ([x, y] if costs is None else []), "supply")
     population = numeric_column(
         demand, demand_col, "demand", non_negative=True, what="a finite population >= 0"
     )
     capacity = numeric_column(
         supply, supply_col, "supply", non_negative=True, what="a finite capacity >= 0"
     )
-    demand_xy = coordinate_array(demand, x, y, argument="demand")
-    supply_xy = coordinate_array(supply, x, y, argument="supply")
-
-    i, j, dist = pairs_within(demand_xy, supply_xy, radius)
+    if costs is None:
+        demand_xy = coordinate_array(demand, x, y, argument="demand")
+        supply_xy = coordinate_array(supply, x, y, argument="supply")
+        i, j, dist = pairs_within(demand_xy, supply_xy, radius)
+    else:
+        i, j, dist = check_cost_table(costs, demand, supply)
     n, m = len(demand), len(supply)
     w = np.ones_like(dist) if fn is None else _apply_weights(fn, dist)
 
@@ -385,8 +436,9 @@ def _access_frame(result: dict[str, np.ndarray], demand: pd.DataFrame) -> pd.Dat
 def two_step_fca(
     demand: pd.DataFrame,
     supply: pd.DataFrame,
-    radius_km: float = 20.0,
+    radius_km: float | None = None,
     *,
+    costs: pd.DataFrame | None = None,
     demand_col: str = "population",
     supply_col: str = "capacity",
     x: str = "x",
@@ -407,8 +459,14 @@ def two_step_fca(
         Supply points (e.g. service places): coordinates in ``x``, ``y`` and
         capacity in ``supply_col`` (finite, >= 0). Several services at one place may
         be one row or several; the result is the same.
-    radius_km : float, default 20
+    radius_km : float, optional
         Catchment radius in km (straight line), finite and > 0; inclusive.
+        None: 20 km, or with ``costs`` the table's cut-off (then it must be None).
+    costs : DataFrame, optional
+        A cost table from :func:`kpss_lib.indicators.costs.cost_table` for these
+        ``demand`` (origins) and ``supply`` (destinations) frames: road km or drive
+        minutes instead of straight km. Its pairs are the catchment, its ``cost``
+        the distance passed to the weights, and ``x``, ``y`` are not needed.
     demand_col : str, default "population"
         Population column of ``demand`` (e.g. ``"pop_65_plus"``).
     supply_col : str, default "capacity"
@@ -440,16 +498,17 @@ def two_step_fca(
     enhanced_two_step_fca : with distance decay.
     """
     return _access_frame(
-        _catchment(demand, supply, radius_km, None, demand_col, supply_col, x, y), demand
+        _catchment(demand, supply, radius_km, None, demand_col, supply_col, x, y, costs), demand
     )
 
 
 def enhanced_two_step_fca(
     demand: pd.DataFrame,
     supply: pd.DataFrame,
-    radius_km: float = 20.0,
+    radius_km: float | None = None,
     weights: Weights = None,
     *,
+    costs: pd.DataFrame | None = None,
     demand_col: str = "population",
     supply_col: str = "capacity",
     x: str = "x",
@@ -470,18 +529,26 @@ def enhanced_two_step_fca(
         Supply points (e.g. service places): coordinates in ``x``, ``y`` and
         capacity in ``supply_col`` (finite, >= 0). Several services at one place may
         be one row or several; the result is the same.
-    radius_km : float, default 20
+    radius_km : float, optional
         Catchment radius in km (straight line), finite and > 0; inclusive.
+        None: 20 km, or with ``costs`` the table's cut-off (then it must be None).
     weights : mapping, callable or None, default None
         Distance decay W(d), d in km:
 
         * None: :func:`default_step_weights` of ``radius_km`` (Luo & Qi's weights
-          1.0, 0.68, 0.22 on the radius' thirds);
+          1.0, 0.68, 0.22 on the radius' thirds); with ``costs``,
+          :func:`default_cost_weights` (for drive time Luo & Qi's published
+          0–10, 10–20, 20–30 minute zones);
         * a mapping ``{upper bound in km: weight}``, see :func:`step_weights`;
         * a function taking a numpy array of distances in km and returning an
           array of weights >= 0, e.g. ``gaussian_weights(10)``.
 
         The radius still cuts: pairs farther than ``radius_km`` get no weight.
+    costs : DataFrame, optional
+        A cost table from :func:`kpss_lib.indicators.costs.cost_table` for these
+        ``demand`` (origins) and ``supply`` (destinations) frames: road km or drive
+        minutes instead of straight km. Its pairs are the catchment, its ``cost``
+        the distance passed to the weights, and ``x``, ``y`` are not needed.
     demand_col : str, default "population"
         Population column of ``demand`` (e.g. ``"pop_65_plus"``).
     supply_col : str, default "capacity"
@@ -506,18 +573,20 @@ def enhanced_two_step_fca(
         ``rejected`` lists every such row (``argument, record, column, reason, value``).
     """
     if weights is None:
-        weights = default_step_weights(radius_km)
+        weights = default_step_weights(20.0 if radius_km is None else radius_km) if costs is None \
+            else default_cost_weights(costs)
     return _access_frame(
-        _catchment(demand, supply, radius_km, weights, demand_col, supply_col, x, y), demand
+        _catchment(demand, supply, radius_km, weights, demand_col, supply_col, x, y, costs), demand
     )
 
 
 def supply_ratios(
     demand: pd.DataFrame,
     supply: pd.DataFrame,
-    radius_km: float = 20.0,
+    radius_km: float | None = None,
     weights: Weights = None,
     *,
+    costs: pd.DataFrame | None = None,
     demand_col: str = "population",
     supply_col: str = "capacity",
     x: str = "x",
@@ -535,12 +604,19 @@ def supply_ratios(
         Supply points (e.g. service places): coordinates in ``x``, ``y`` and
         capacity in ``supply_col`` (finite, >= 0). Several services at one place may
         be one row or several; the result is the same.
-    radius_km : float, default 20
+    radius_km : float, optional
         Catchment radius in km (straight line), finite and > 0; inclusive.
+        None: 20 km, or with ``costs`` the table's cut-off (then it must be None).
     weights : mapping, callable or None, default None
         None: no distance decay (the ratios of :func:`two_step_fca`). For the
         ratios of :func:`enhanced_two_step_fca` pass the same ``weights`` given
-        to it, or ``default_step_weights(radius_km)`` for its default.
+        to it, or ``default_step_weights(radius_km)`` (``default_cost_weights(costs)``
+        with a cost table) for its default.
+    costs : DataFrame, optional
+        A cost table from :func:`kpss_lib.indicators.costs.cost_table` for these
+        ``demand`` (origins) and ``supply`` (destinations) frames: road km or drive
+        minutes instead of straight km. Its pairs are the catchment, its ``cost``
+        the distance passed to the weights, and ``x``, ``y`` are not needed.
     demand_col : str, default "population"
         Population column of ``demand`` (e.g. ``"pop_65_plus"``).
     supply_col : str, default "capacity"
@@ -567,7 +643,7 @@ def supply_ratios(
         negative; the message names the argument, column and rows, and
         ``rejected`` lists every such row (``argument, record, column, reason, value``).
     """
-    result = _catchment(demand, supply, radius_km, weights, demand_col, supply_col, x, y)
+    result = _catchment(demand, supply, radius_km, weights, demand_col, supply_col, x, y, costs)
     return pd.DataFrame(
         {
             "supply": result["capacity"],

@@ -7,7 +7,9 @@ back to straight-line distances and say so. See ``PROVENANCE.md`` for its traps
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from kpss_lib.config import CRS_METRIC, input_path
 from kpss_lib.errors import DataFileError
@@ -56,6 +58,45 @@ def load_roads(*, use_cache: bool = True) -> gpd.GeoDataFrame:
     :func:`roads_available` first where roads are optional).
     """
     return cached("roads", [input_path(ROADS_FILE)], _build_roads, use_cache=use_cache)
+
+
+def _build_road_edges(use_cache: bool = True) -> gpd.GeoDataFrame:
+    roads = load_roads(use_cache=use_cache)
+    # Segment end points meet exactly in ArcČR 500 (PROVENANCE.md), so equal
+    # coordinates are one node; no snapping tolerance is needed or wanted.
+    ends = np.vstack([
+        shapely.get_coordinates(shapely.get_point(roads.geometry.values, 0)),
+        shapely.get_coordinates(shapely.get_point(roads.geometry.values, -1)),
+    ])
+    _, node = np.unique(ends, axis=0, return_inverse=True)
+    node = node.reshape(-1).astype(np.int64)
+    edges = gpd.GeoDataFrame({
+        "u": node[: len(roads)],
+        "v": node[len(roads):],
+        "road_class": roads["road_class"].to_numpy(),
+        "road_number": roads["road_number"].to_numpy(),
+        "length_m": roads["length_m"].to_numpy(),
+    }, geometry=roads.geometry.values, crs=roads.crs)
+    return edges
+
+
+def load_road_edges(*, use_cache: bool = True) -> gpd.GeoDataFrame:
+    """The road graph as its edge table, one row per segment (EPSG:5514, metres).
+
+    Columns ``u``, ``v`` (int64 node numbers: a segment runs from node ``u`` at its
+    first point to node ``v`` at its last; segments whose end points are equal share
+    the node), ``road_class``, ``road_number``, ``length_m`` (length of the
+    segment's line in metres) and ``geometry``. Nodes are numbered 0 … n − 1 in
+    the lexicographic order of their (x, y); 13 529 nodes for the ArcČR 500 file.
+    Cached by the content of the road file, like :func:`load_roads`; build the
+    routable network from it with :func:`kpss_lib.indicators.roads.road_network`.
+
+    ``use_cache=False`` rebuilds from the GeoJSON and writes nothing.
+
+    Raises :class:`~kpss_lib.errors.ConfigError` when the file is missing.
+    """
+    return cached("road_edges", [input_path(ROADS_FILE)], lambda: _build_road_edges(use_cache),
+                  use_cache=use_cache)
 
 
 def road_length_km_by_class(roads: pd.DataFrame) -> pd.Series:
