@@ -346,7 +346,7 @@ def test_rerun_replaces_outputs_and_a_crash_keeps_the_old_ones(out: Path, monkey
     def broken_index(manifest, path):
         raise RuntimeError("simulated crash of the runner")
 
-    monkeypatch.setattr(runner, "write_index", broken_index)
+    monkeypatch.setattr(runner.runs, "write_index", broken_index)
     with pytest.raises(RuntimeError, match="simulated crash"):
         runner.run_jobs(jobs, "opakovani", progress=False)
     assert tree(out / "opakovani") == after_second != before
@@ -563,7 +563,7 @@ def test_relative_file_parameters_are_made_absolute_and_hashed(tmp_path, monkeyp
     monkeypatch.chdir(tmp_path)
     (tmp_path / "vlastni.csv").write_text("id_sluzby\n1\n", encoding="utf-8")
     jobs = [runner.Job("a", tmp_path / "nb.ipynb", {"services_file": ["", "vlastni.csv"], "region": "7205"})]
-    fixed = runner._absolute_file_parameters(jobs[0].parameters)
+    fixed = runner.plan._absolute_file_parameters(jobs[0].parameters)
     assert fixed["services_file"] == ["", str(tmp_path / "vlastni.csv")]
     assert fixed["region"] == "7205"  # not a file: unchanged
     files = runner.parameter_files([runner.Job("a", tmp_path / "nb.ipynb", fixed)])
