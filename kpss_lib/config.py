@@ -90,7 +90,7 @@ def data_dir() -> Path:
     expected = ", ".join(INPUT_FILES)
     if not value:
         found = [p for p in _default_data_dirs() if p.is_dir()]
-        hint = (f"export KPSS_DATA_DIR={found[0]} (found beside the checkout; the Makefile sets it so)"
+        hint = (f"export KPSS_DATA_DIR={found[0]}, the folder beside the checkout that the Makefile uses"
                 if found else "e.g. export KPSS_DATA_DIR=../shared/data")
         raise ConfigError(
             f"KPSS_DATA_DIR is not set: set it to the folder with the input data ({hint}); "

@@ -34,6 +34,8 @@ from kpss_lib.runner.spec import KERNEL_NAME, STATUS_FAILED, STATUS_TIMEOUT, Job
 LOG_FOLDER = "_logs"
 #: Seconds a timed-out worker gets to save its notebook after SIGTERM before SIGKILL.
 _TERMINATE_GRACE_S = 10.0
+#: What stops a run (Ctrl+C, systemd, kill).
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 class _JobTerminated(BaseException):
@@ -42,6 +44,19 @@ class _JobTerminated(BaseException):
 
 def _on_sigterm(signum, frame):  # pragma: no cover - runs in worker processes
     raise _JobTerminated()
+
+
+@contextlib.contextmanager
+def _signals_deferred():
+    """Hold SIGINT and SIGTERM back in this thread for the block; they arrive when it ends."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _worker_main(spec: dict[str, Any], conn) -> None:  # pragma: no cover - runs in worker processes
@@ -53,6 +68,8 @@ def _worker_main(spec: dict[str, Any], conn) -> None:  # pragma: no cover - runs
     os.chdir(spec["run_dir"])
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process decides when to stop
     signal.signal(signal.SIGTERM, _on_sigterm)
+    if hasattr(signal, "pthread_sigmask"):  # a spawned worker inherits the mask of _signals_deferred
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     payload: dict[str, Any]
     try:
         log = open(spec["log_path"], "ab", buffering=0)
@@ -117,6 +134,11 @@ def _mp_context():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["kpss_lib.runner.workers", "papermill", "nbconvert", "nbclient",
                                         *zygote.WARM_KERNEL_MODULES])
+        # Started here, not by the first worker's start(): that runs with the stop signals
+        # held back, and the server would inherit them held back for its whole life.
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
         return context
     return multiprocessing.get_context("spawn")
 
@@ -166,11 +188,15 @@ def execute_jobs(jobs: Sequence[Job], run_dir: Path, *, workers: int, timeout: f
                 }
                 receiver, sender = context.Pipe(duplex=False)
                 process = context.Process(target=_worker_main, args=(spec, sender), name=f"kpss-run-{job.name}")
-                t0 = time.perf_counter()
-                process.start()
-                sender.close()
-                running[index] = _Running(job, process, receiver, now(), t0,
-                                          t0 + timeout if timeout else None)
+                # An interrupt inside start() (seconds long while the forkserver first imports
+                # its stack) would leave a started worker that no one stops: the exit would then
+                # wait for its job. Signals wait until the worker is on the list of running jobs.
+                with _signals_deferred():
+                    t0 = time.perf_counter()
+                    process.start()
+                    sender.close()
+                    running[index] = _Running(job, process, receiver, now(), t0,
+                                              t0 + timeout if timeout else None)
             tick = time.perf_counter()
             wakeups = [r.deadline for r in running.values() if r.deadline and not r.terminated_at]
             wakeups += [r.terminated_at + _TERMINATE_GRACE_S for r in running.values() if r.terminated_at]
