@@ -24,28 +24,11 @@ import nbformat
 import pytest
 
 from kpss_lib import config, runner
-from kpss_lib.cli import main
 from kpss_lib.errors import ConfigError, RegionNotFoundError, UnknownValueError
+from runner_support import FAIL_NB, MAP_NB, PARAMS_NB, SLEEP_NB, kpss, out  # noqa: F401 (fixture)
 
-DATA = Path(__file__).resolve().parent / "data"
-PARAMS_NB = DATA / "runner_params.ipynb"
-MAP_NB = DATA / "runner_map.ipynb"
-FAIL_NB = DATA / "runner_fail.ipynb"
-SLEEP_NB = DATA / "runner_sleep.ipynb"
 SCREENS = Path("/tmp/kpss_screens")
 CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture
-def out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private output root for one test, through KPSS_OUTPUT_DIR as users set it."""
-    root = tmp_path / "outputs"
-    monkeypatch.setenv("KPSS_OUTPUT_DIR", str(root))
-    return root
-
-
-def kpss(*args: str) -> int:
-    return main(["run", "--no-progress", *args])
 
 
 def tree(folder: Path) -> dict[str, bytes]:

@@ -12,26 +12,11 @@ from pathlib import Path
 import pytest
 
 from kpss_lib import config, runner
-from kpss_lib.cli import main
 from kpss_lib.errors import ConfigError
 from kpss_lib.runner import folders
+from runner_support import FAIL_NB, MAP_NB, PARAMS_NB, kpss, out  # noqa: F401 (fixture)
 
-DATA = Path(__file__).resolve().parent / "data"
-PARAMS_NB = DATA / "runner_params.ipynb"
-MAP_NB = DATA / "runner_map.ipynb"
-FAIL_NB = DATA / "runner_fail.ipynb"
 COVERAGE_NB = Path(__file__).resolve().parent.parent / "notebooks" / "coverage_map.ipynb"
-
-
-@pytest.fixture
-def out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "outputs"
-    monkeypatch.setenv("KPSS_OUTPUT_DIR", str(root))
-    return root
-
-
-def kpss(*args: str) -> int:
-    return main(["run", "--no-progress", *args])
 
 
 def one_error_line(err: str) -> str:
@@ -132,7 +117,8 @@ def test_reserved_job_names_are_refused_by_dry_run_too(out: Path, capsys, name, 
 def test_a_list_for_a_text_parameter_can_be_given_with_p(out: Path, capsys):
     declared = runner.notebook_parameters(COVERAGE_NB)["services_file"]
     assert declared.type_name == "str"
-    assert runner.coerce_cli_value("services_file", '["", "/x/planovane.xlsx"]', declared) == ["", "/x/planovane.xlsx"]
+    listed = runner.coerce_cli_value("services_file", '["", "/x/planovane.xlsx"]', declared)
+    assert listed == ["", "/x/planovane.xlsx"]
     assert runner.coerce_cli_value("services_file", "/x/planovane.xlsx", declared) == "/x/planovane.xlsx"
     assert runner.coerce_cli_value("region", "0724", runner.notebook_parameters(COVERAGE_NB)["region"]) == "0724"
     with pytest.raises(ConfigError, match="looks like a list but is not valid YAML"):

@@ -57,7 +57,7 @@ def run_jobs(
         Seconds to wait for a kernel to start.
     warm_kernel : bool, default True
         Start each ``kpss`` kernel from a process that already imported
-        :data:`WARM_KERNEL_MODULES` (forked; Linux only) instead of a fresh interpreter:
+        :data:`~kpss_lib.runner.zygote.WARM_KERNEL_MODULES` (forked; Linux only) instead of a fresh interpreter:
         about a second less per job. Each job still gets its own kernel process.
     run_info : mapping, optional
         Extra fields for the manifest (run file, fan-out, command line).
@@ -69,10 +69,11 @@ def run_jobs(
 
     Raises
     ------
-    ConfigError
-        before anything runs, for bad names, unknown parameters, a missing kernel, or a
-        run of the same name already in progress. Any exception raised while running
-        leaves the previous outputs of the run untouched.
+    KpssError
+        before anything runs (:func:`~kpss_lib.runner.checks.check_run`): bad names,
+        unknown parameters, a missing kernel, no input data, an unknown region, an output
+        folder that cannot be written, or a run of the same name already in progress. Any
+        exception raised while running leaves the previous outputs of the run untouched.
     """
     run = check_run(jobs, run_name, workers=workers, timeout=timeout, kernel=kernel, output_root=output_root)
     run_name, checked, workers = run.run_name, run.jobs, run.workers
