@@ -5,7 +5,8 @@ caches (:func:`kpss_lib.warmup.warm`); each worker forks a *zygote* from it befo
 doing anything else (:func:`install`), and the job's kernel manager asks
 :func:`warm_provisioner` for a provisioner that turns the zygote into the kernel
 instead of exec-ing a fresh Python. Everything else in the runner is the same for
-warm and cold kernels; a job's retry after a failed start is always cold.
+warm and cold kernels; a retry after a failed start gets a fresh kernel (cold, once the
+zygote has been used).
 """
 from __future__ import annotations
 
