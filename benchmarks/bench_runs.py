@@ -1,35 +1,33 @@
-"""Wall time of a ``kpss run`` fan-out with 1 and 2 workers, warm and cold kernels, and where a job's time goes.
+"""Wall time of ``kpss run`` against plain papermill on the same jobs, and where a job's time goes.
 
-Runs the same fan-out once per (kernel start, worker count) into a temporary output
-folder and prints
+Measures, in one invocation, on the jobs of a run file (default
+``notebooks/params/seniori_zlinsky_kraj.yml``: the coverage report for the 13 ORP of
+Zlínský kraj):
 
-1. one row per run: jobs, wall time, seconds per job, jobs per minute, speed-up against
-   the peer measured in the same invocation (cold kernels, 1 worker: a fresh
-   ``python -m ipykernel_launcher`` per job, as plain papermill does), and the projected
-   time for a given number of jobs (default 206, all ORP of CZ) against the goal
-   (default 240 s);
-2. the per-job overhead split (medians over all jobs of all runs, seconds):
-   worker start (process fork until the worker runs), kernel start (papermill start until
-   the first cell starts), the notebook's phases by cell tag (``phase-imports``,
-   ``phase-load``, ``phase-compute``, ``phase-write``; ``parameters``; untagged = ``other``),
-   papermill's own bookkeeping (notebook saves after every cell), the HTML export, and
-   the rest (runner, IPC).
+1. the peer: plain papermill, one job after another (1 worker), a cold kernel per job
+   (``papermill.execute_notebook`` with the notebook's own kernelspec) and the HTML report
+   exported with an nbconvert exporter built for each job;
+2. kpss: :func:`kpss_lib.runner.run_jobs` with 2 workers (warm kernels, the exporter
+   built once in the forkserver);
+
+and prints one row per contender (jobs, failed jobs, wall time, seconds per job, ratio
+peer/kpss), then the per-job split, medians in seconds: worker start, kernel start (papermill
+start until the first cell), cells by phase tag (``phase-imports``, ``-load``,
+``-compute``, ``-write``; parameters; untagged), papermill's bookkeeping (its notebook
+saves: two per cell), HTML export, and the rest; with the ratio peer/kpss per part.
 
 Examples::
 
-    # the tiny test notebook over the 13 ORP of Zlínský kraj (default)
-    python benchmarks/bench_runs.py
-    # later: the real report notebook, 13 ORP, then all 206 ORP
-    python benchmarks/bench_runs.py notebooks/coverage_map.ipynb --fan-out orp --within "Zlínský kraj"
-    python benchmarks/bench_runs.py notebooks/coverage_map.ipynb --fan-out orp --workers 2
-    # explicit values into another parameter
-    python benchmarks/bench_runs.py tests/data/runner_params.ipynb --fan-out-values A B C D --parameter region
+    python benchmarks/bench_runs.py                       # 13 ORP of Zlínský kraj
+    python benchmarks/bench_runs.py --all-orp             # also all 206 ORP of CZ with kpss
+    python benchmarks/bench_runs.py notebooks/params/orp_jihomoravsky_kraj.yml --limit 4
 
-Needs KPSS_DATA_DIR (fan-out over regions, and whatever the notebook loads).
+Needs KPSS_DATA_DIR. Outputs go to a temporary folder (``--keep DIR`` to keep them).
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import statistics
 import sys
@@ -41,6 +39,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from kpss_lib import runner  # noqa: E402
+from kpss_lib.runner.notebook import notebook_timings  # noqa: E402
 
 PHASE_ORDER = ["parameters", "imports", "load", "compute", "write", "other"]
 
@@ -48,116 +47,132 @@ PHASE_ORDER = ["parameters", "imports", "load", "compute", "write", "other"]
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("notebook", nargs="?", type=Path, default=REPO / "tests" / "data" / "runner_map.ipynb")
-    parser.add_argument("--fan-out", choices=runner.FAN_OUT_LEVELS, default=None,
-                        help="level to fan out over (default: orp within Zlínský kraj, unless values are given)")
-    parser.add_argument("--within", default=None, help="region whose units are the jobs (default: all of CZ)")
-    parser.add_argument("--fan-out-values", nargs="+", default=None, help="explicit values instead of a level")
-    parser.add_argument("--parameter", default="region", help="the parameter that receives each value")
-    parser.add_argument("-p", "--set", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                        help="a fixed notebook parameter (typed like `kpss run -p`)")
-    parser.add_argument("--limit", type=int, default=None, help="only the first N jobs of the fan-out")
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts to compare")
-    parser.add_argument("--kernels", nargs="+", choices=("cold", "warm"), default=["cold", "warm"],
-                        help="kernel start modes to compare (cold = fresh interpreter per job, the peer)")
-    parser.add_argument("--project-jobs", type=int, default=206, help="project the wall time to this many jobs")
-    parser.add_argument("--goal-s", type=float, default=240.0, help="goal for the projected run, seconds")
-    parser.add_argument("--timeout", type=float, default=None, help="per-job limit, seconds")
-    parser.add_argument("--keep", type=Path, default=None, help="keep the runs in this folder (default: a temp folder)")
-    args = parser.parse_args(argv)
-    if args.fan_out is None and args.fan_out_values is None:
-        args.fan_out, args.within = "orp", args.within or "Zlínský kraj"
-    return args
+    parser.add_argument("run_file", nargs="?", type=Path,
+                        default=REPO / "notebooks" / "params" / "seniori_zlinsky_kraj.yml")
+    parser.add_argument("--workers", type=int, default=2, help="kpss worker processes (default 2)")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N jobs")
+    parser.add_argument("--all-orp", action="store_true",
+                        help="also run kpss over all 206 ORP of CZ (the peer is not repeated there)")
+    parser.add_argument("--keep", type=Path, default=None, help="keep the runs in this folder")
+    return parser.parse_args(argv)
 
 
-def median(values: list[float]) -> float | None:
+def median(values) -> float | None:
     values = [v for v in values if v is not None]
     return statistics.median(values) if values else None
 
 
-def overhead_split(jobs: list[runner.JobResult]) -> dict[str, float | None]:
+def run_peer(jobs: list[runner.Job], root: Path) -> tuple[float, list[dict]]:
+    """Plain papermill, one job at a time, a cold kernel and a fresh exporter per job."""
+    import papermill
+
+    from kpss_lib.report import export_report, report_exporter
+
+    env = runner.kernel_environment("python3", root)
+    os.environ.update(env)  # the kernels inherit this process' environment
+    rows = []
+    t_run = time.perf_counter()
+    for job in jobs:
+        folder = root / job.name
+        folder.mkdir(parents=True, exist_ok=True)
+        executed = root / f"{job.name}.ipynb"
+        declared = runner.notebook_parameters(job.notebook) or {}
+        parameters = {**job.parameters, **({"output_dir": job.name} if "output_dir" in declared else {})}
+        t0 = time.perf_counter()
+        failed = False
+        try:
+            papermill.execute_notebook(str(job.notebook), str(executed), parameters=parameters,
+                                       progress_bar=False, cwd=str(root))
+        except Exception:
+            failed = True
+        t1 = time.perf_counter()
+        export_s = None
+        if not failed:
+            report_exporter.cache_clear()  # what exporting without kpss costs: a new exporter per report
+            export_report(executed, root / f"{job.name}.html", title=job.label or job.name)
+            export_s = time.perf_counter() - t1
+        timings = {"papermill_s": t1 - t0, "export_s": export_s, **notebook_timings(executed)}
+        rows.append({"failed": failed, "duration_s": time.perf_counter() - t0, "timings": timings})
+    return time.perf_counter() - t_run, rows
+
+
+def run_kpss(jobs: list[runner.Job], name: str, root: Path, workers: int) -> tuple[float, list[dict]]:
+    t0 = time.perf_counter()
+    result = runner.run_jobs(jobs, name, workers=workers, progress=None, output_root=root)
+    wall = time.perf_counter() - t0
+    return wall, [{"failed": not job.ok, "duration_s": job.duration_s, "timings": job.timings}
+                  for job in result.jobs]
+
+
+def split(rows: list[dict]) -> dict[str, float | None]:
     """Median seconds per job for each part of its wall time."""
-    parts: dict[str, list[float]] = {"worker start": [], "kernel start": []}
+    parts: dict[str, list] = {"worker start": [], "kernel start": []}
     parts.update({f"cells: {p}": [] for p in PHASE_ORDER})
     parts.update({"papermill bookkeeping": [], "HTML export": [], "rest (runner, IPC)": [], "job total": []})
-    for job in jobs:
-        t = job.timings
+    for row in rows:
+        t = row["timings"]
         phases = t.get("phases", {})
-        cells = sum(phases.values())
         kernel = t.get("kernel_start_s") or 0.0
-        bookkeeping = (t.get("papermill_s") or 0.0) - kernel - cells
-        known = (t.get("worker_start_s") or 0.0) + (t.get("papermill_s") or 0.0) + (t.get("export_s") or 0.0)
+        papermill_s = t.get("papermill_s") or 0.0
         parts["worker start"].append(t.get("worker_start_s"))
         parts["kernel start"].append(t.get("kernel_start_s"))
         for phase in PHASE_ORDER:
             parts[f"cells: {phase}"].append(phases.get(phase, 0.0))
-        parts["papermill bookkeeping"].append(bookkeeping)
+        parts["papermill bookkeeping"].append(papermill_s - kernel - sum(phases.values()))
         parts["HTML export"].append(t.get("export_s"))
-        parts["rest (runner, IPC)"].append(job.duration_s - known)
-        parts["job total"].append(job.duration_s)
+        known = (t.get("worker_start_s") or 0.0) + papermill_s + (t.get("export_s") or 0.0)
+        parts["rest (runner, IPC)"].append(row["duration_s"] - known)
+        parts["job total"].append(row["duration_s"])
     return {name: median(values) for name, values in parts.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    declared = runner.notebook_parameters(args.notebook) or {}
-    fixed = {name: runner.coerce_cli_value(name, value, declared.get(name)) for name, value in args.set}
-    if args.fan_out_values is not None:
-        values = tuple(runner.coerce_cli_value(args.parameter, v, declared.get(args.parameter))
-                       for v in args.fan_out_values)
-        fan = runner.FanOut(parameter=args.parameter, values=values)
-    else:
-        fan = runner.FanOut(parameter=args.parameter, level=args.fan_out, within=args.within)
-    run_name, jobs = runner.plan_run(runner.RunSpec(notebook=args.notebook, parameters=fixed, fan_out=fan))
+    spec = runner.load_run_file(args.run_file)
+    run_name, jobs = runner.plan_run(spec)
     jobs = jobs[: args.limit] if args.limit else jobs
-    print(f"notebook: {args.notebook}  fan-out: {fan.level or 'values'}"
-          f"{' within ' + fan.within if fan.within else ''}  jobs: {len(jobs)}  cores: {os.cpu_count()}")
-
     root = args.keep or Path(tempfile.mkdtemp(prefix="kpss-bench-runs-"))
-    rows = []
-    jobs_by_mode: dict[str, list[runner.JobResult]] = {mode: [] for mode in args.kernels}
-    for mode in args.kernels:
-        for workers in args.workers:
-            t0 = time.perf_counter()
-            result = runner.run_jobs(jobs, f"{run_name}-{mode}-w{workers}", workers=workers,
-                                     timeout=args.timeout, progress=None, output_root=root,
-                                     warm_kernel=(mode == "warm"))
-            wall = time.perf_counter() - t0
-            jobs_by_mode[mode] += result.jobs
-            rows.append((mode, workers, len(jobs), wall, len(result.failed)))
-            print(f"  {mode} kernels, {workers} worker(s): {wall:.1f} s, {len(result.failed)} failed "
-                  f"-> {result.index}")
+    print(f"run file: {args.run_file}  jobs: {len(jobs)}  cores: {os.cpu_count()}  outputs: {root}")
 
-    peer = next((r[3] for r in rows if r[0] == "cold" and r[1] == 1), rows[0][3])
-    peer_name = "cold, 1 worker" if any(r[0] == "cold" and r[1] == 1 for r in rows) else f"{rows[0][0]}, {rows[0][1]}"
+    contenders = {}
+    wall, rows = run_peer(jobs, root / "peer")
+    contenders["papermill, 1 worker (peer)"] = (wall, rows)
+    print(f"  peer: {wall:.1f} s")
+    wall, rows = run_kpss(jobs, run_name, root / "kpss", args.workers)
+    contenders[f"kpss, {args.workers} workers"] = (wall, rows)
+    print(f"  kpss: {wall:.1f} s")
+    if args.all_orp:
+        fan = dataclasses.replace(spec.fan_out, within=None)
+        name_all, all_jobs = runner.plan_run(dataclasses.replace(spec, fan_out=fan))
+        wall, rows = run_kpss(all_jobs, name_all, root / "kpss-all", args.workers)
+        contenders[f"kpss, {args.workers} workers, all ORP"] = (wall, rows)
+        print(f"  kpss, all ORP: {wall:.1f} s")
+
+    peer_wall, peer_rows = contenders["papermill, 1 worker (peer)"]
+    peer_per_job = peer_wall / len(peer_rows)
     print()
-    header = (f"{'kernels':>7} {'workers':>7} {'jobs':>5} {'wall s':>8} {'s/job':>6} {'jobs/min':>8} "
-              f"{'vs peer':>8} {f'proj. {args.project_jobs} jobs s':>18} {'goal':>6} {'failed':>6}")
+    header = f"{'contender':<34} {'jobs':>5} {'failed':>6} {'wall s':>8} {'s/job':>7} {'peer/this':>9}"
     print(header)
     print("-" * len(header))
-    for mode, workers, n, wall, failed in rows:
-        projected = wall / n * args.project_jobs
-        verdict = "ok" if projected <= args.goal_s else "over"
-        print(f"{mode:>7} {workers:>7} {n:>5} {wall:>8.1f} {wall / n:>6.2f} {60 * n / wall:>8.1f} "
-              f"{peer / wall:>7.2f}x {projected:>18.0f} {verdict:>6} {failed:>6}")
-    print(f"(vs peer = wall time of the peer ({peer_name}) / this wall time; goal {args.goal_s:g} s)")
+    for name, (wall, rows) in contenders.items():
+        per_job = wall / len(rows)
+        failed = sum(row["failed"] for row in rows)
+        print(f"{name:<34} {len(rows):>5} {failed:>6} {wall:>8.1f} {per_job:>7.2f} {peer_per_job / per_job:>8.2f}x")
+    print("(peer/this: the peer's wall seconds per job over this contender's)")
     print()
-    splits = {mode: overhead_split(found) for mode, found in jobs_by_mode.items() if found}
-    header = f"{'per-job time, median s':<32}" + "".join(f"{mode:>9} {'share':>6}" for mode in splits)
+    splits = {name: split(rows) for name, (_, rows) in contenders.items()}
+    peer_split = splits["papermill, 1 worker (peer)"]
+    names = list(splits)
+    header = f"{'per job, median s':<24}" + "".join(f"{n[:22]:>24}" for n in names) + f"{'peer/kpss':>11}"
     print(header)
     print("-" * len(header))
-    for name in next(iter(splits.values())):
-        cells = ""
-        for split in splits.values():
-            value, total = split[name], split["job total"] or 1.0
-            if value is None:
-                cells += f"{'-':>9} {'':>6}"
-            else:
-                share = "" if name == "job total" else f"{100 * value / total:5.0f}%"
-                cells += f"{value:>9.2f} {share:>6}"
-        print(f"{name:<32}{cells}")
-    if not args.keep:
-        print(f"\n(outputs in {root}; pass --keep DIR to choose where)")
+    kpss_split = splits[names[1]]
+    for part in peer_split:
+        cells = "".join(f"{'-':>24}" if s[part] is None else f"{s[part]:>24.2f}" for s in splits.values())
+        ratio = ""
+        if peer_split[part] and kpss_split[part] and kpss_split[part] > 0.005:
+            ratio = f"{peer_split[part] / kpss_split[part]:.2f}x"
+        print(f"{part:<24}{cells}{ratio:>11}")
     return 0
 
 

@@ -26,12 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from kpss_lib.runner.manifest import package_version
 
-    try:
-        return version("kpss")
-    except PackageNotFoundError:
-        return "unknown"
+    return package_version() or "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:

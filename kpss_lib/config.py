@@ -89,10 +89,12 @@ def data_dir() -> Path:
     value = os.environ.get("KPSS_DATA_DIR")
     expected = ", ".join(INPUT_FILES)
     if not value:
+        found = [p for p in _default_data_dirs() if p.is_dir()]
+        hint = (f"export KPSS_DATA_DIR={found[0]}, the folder beside the checkout that the Makefile uses"
+                if found else "e.g. export KPSS_DATA_DIR=../shared/data")
         raise ConfigError(
-            "KPSS_DATA_DIR is not set: set it to the folder with the input data "
-            f"(e.g. export KPSS_DATA_DIR=../shared/data); expected files: {expected}. "
-            "See data/README.md for where to get them."
+            f"KPSS_DATA_DIR is not set: set it to the folder with the input data ({hint}); "
+            f"expected files: {expected}. See data/README.md for where to get them."
         )
     path = Path(value).expanduser()
     if not path.is_dir():
@@ -101,6 +103,12 @@ def data_dir() -> Path:
             f"with the input data; expected files: {expected}. See data/README.md."
         )
     return path
+
+
+def _default_data_dirs() -> list[Path]:
+    """Where the Makefile looks (``../shared/data``), from the checkout and from the current folder."""
+    candidates = [PROJECT_DATA_DIR.parent.parent / "shared" / "data", Path.cwd().parent / "shared" / "data"]
+    return list(dict.fromkeys(p.resolve() for p in candidates))
 
 
 def input_path(name: str) -> Path:

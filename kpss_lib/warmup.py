@@ -1,11 +1,12 @@
 """Pre-load what every coverage notebook needs, for ``kpss run``'s warm kernels.
 
 ``kpss run`` forks each notebook's kernel from a process that has imported the
-modules in ``runner.WARM_KERNEL_MODULES``; importing this module there also reads the
-converted inputs (obce, services, ORP, DataPAQ) and builds the region index once, so
-forked kernels start with them in memory instead of each job reading them again. It
-only warms caches: any failure (no data directory, say) leaves the kernels to load
-data themselves, as they would anyway.
+modules in ``kpss_lib.runner.zygote.WARM_KERNEL_MODULES``; that process calls
+:func:`warm` (through :mod:`kpss_lib.runner.preload`) to read the converted inputs
+(obce, services, ORP, DataPAQ) and build the region index once, so forked kernels
+start with them in memory instead of each job reading them again. Importing this
+module does nothing. It only warms caches: any failure (no data directory, say)
+leaves the kernels to load data themselves, as they would anyway.
 """
 from __future__ import annotations
 
@@ -35,6 +36,3 @@ def warm() -> bool:
     except Exception:  # a cache warmer must never break a run
         return False
     return True
-
-
-WARMED = warm()

@@ -24,28 +24,11 @@ import nbformat
 import pytest
 
 from kpss_lib import config, runner
-from kpss_lib.cli import main
 from kpss_lib.errors import ConfigError, RegionNotFoundError, UnknownValueError
+from runner_support import FAIL_NB, MAP_NB, PARAMS_NB, SLEEP_NB, kpss, out  # noqa: F401 (fixture)
 
-DATA = Path(__file__).resolve().parent / "data"
-PARAMS_NB = DATA / "runner_params.ipynb"
-MAP_NB = DATA / "runner_map.ipynb"
-FAIL_NB = DATA / "runner_fail.ipynb"
-SLEEP_NB = DATA / "runner_sleep.ipynb"
 SCREENS = Path("/tmp/kpss_screens")
 CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture
-def out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private output root for one test, through KPSS_OUTPUT_DIR as users set it."""
-    root = tmp_path / "outputs"
-    monkeypatch.setenv("KPSS_OUTPUT_DIR", str(root))
-    return root
-
-
-def kpss(*args: str) -> int:
-    return main(["run", "--no-progress", *args])
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -346,11 +329,11 @@ def test_rerun_replaces_outputs_and_a_crash_keeps_the_old_ones(out: Path, monkey
     def broken_index(manifest, path):
         raise RuntimeError("simulated crash of the runner")
 
-    monkeypatch.setattr(runner, "write_index", broken_index)
+    monkeypatch.setattr(runner.runs, "write_index", broken_index)
     with pytest.raises(RuntimeError, match="simulated crash"):
         runner.run_jobs(jobs, "opakovani", progress=False)
     assert tree(out / "opakovani") == after_second != before
-    assert [p.name for p in out.iterdir() if p.name.startswith(".opakovani.") and not p.name.endswith(".lock")] == []
+    assert [p.name for p in out.iterdir() if p.name.startswith(".opakovani.")] == []  # no temp folder, no lock
 
 
 def test_a_runner_bug_exits_with_4(out: Path, monkeypatch: pytest.MonkeyPatch, capsys):
@@ -389,23 +372,38 @@ def test_killed_runner_leaves_old_outputs_and_no_processes(out: Path, tmp_path: 
     assert not list(out.glob(".zabity.tmp-*"))
 
 
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # what `kpss run … &` in a script inherits
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-def test_interrupted_runner_cleans_up_and_keeps_old_outputs(out: Path, signum: int):
+@pytest.mark.parametrize("signum, preexec", [(signal.SIGINT, None), (signal.SIGTERM, None),
+                                             (signal.SIGINT, _ignore_sigint)],
+                         ids=["ctrl-c", "sigterm", "ctrl-c-started-in-background"])
+def test_interrupted_runner_cleans_up_and_keeps_old_outputs(out: Path, tmp_path: Path, signum: int, preexec):
     env = {**os.environ, "KPSS_OUTPUT_DIR": str(out)}
     command = [sys.executable, "-m", "kpss_lib.cli", "run", "--no-progress"]
     assert subprocess.run(command + [str(PARAMS_NB), "--name", "preruseny"], env=env).returncode == 0
     before = tree(out / "preruseny")
-    proc = subprocess.Popen(command + [str(SLEEP_NB), "-p", "seconds", "120", "--name", "preruseny"], env=env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not list(out.glob(".preruseny.tmp-*/runner-sleep.ipynb")):
+    marker = tmp_path / "bezi.txt"
+    proc = subprocess.Popen(command + [str(SLEEP_NB), "-p", "seconds", "600", "-p", "marker", str(marker),
+                                       "--name", "preruseny"], env=env, preexec_fn=preexec)
+    # Signal only once the job is demonstrably running (its notebook wrote the marker);
+    # the waits are generous bounds for a loaded machine, not expectations of speed.
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not marker.exists() and proc.poll() is None:
         time.sleep(0.3)
-    time.sleep(1.0)
+    assert marker.exists(), "the sleeping notebook never started"
     proc.send_signal(signum)  # Ctrl+C, or systemd stopping the service
-    assert proc.wait(timeout=30) == runner.EXIT_INTERRUPTED == 130
+    try:
+        code = proc.wait(timeout=180)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise
+    assert code == runner.EXIT_INTERRUPTED == 130
     assert tree(out / "preruseny") == before
-    assert not list(out.glob(".preruseny.tmp-*"))
-    deadline = time.monotonic() + 15
+    assert not list(out.glob(".preruseny.*"))  # no temporary folder, no lock file
+    deadline = time.monotonic() + 60
     while _processes_in(out) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert not _processes_in(out)
@@ -563,7 +561,7 @@ def test_relative_file_parameters_are_made_absolute_and_hashed(tmp_path, monkeyp
     monkeypatch.chdir(tmp_path)
     (tmp_path / "vlastni.csv").write_text("id_sluzby\n1\n", encoding="utf-8")
     jobs = [runner.Job("a", tmp_path / "nb.ipynb", {"services_file": ["", "vlastni.csv"], "region": "7205"})]
-    fixed = runner._absolute_file_parameters(jobs[0].parameters)
+    fixed = runner.plan._absolute_file_parameters(jobs[0].parameters)
     assert fixed["services_file"] == ["", str(tmp_path / "vlastni.csv")]
     assert fixed["region"] == "7205"  # not a file: unchanged
     files = runner.parameter_files([runner.Job("a", tmp_path / "nb.ipynb", fixed)])

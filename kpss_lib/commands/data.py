@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kpss_lib.config import INPUT_FILES, PROJECT_DATA_DIR, data_dir
-from kpss_lib.errors import ConfigError
-from kpss_lib.load.cache import file_sha256
+from kpss_lib.config import INPUT_FILES, PROJECT_DATA_DIR
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -39,37 +37,38 @@ def _rows(path: Path) -> int | None:
 
 
 def inventory() -> pd.DataFrame:
-    """One row per expected input and per project data file.
+    """One row per expected input and per project data file (the files a run's manifest hashes).
 
     Columns: status, ``modified`` (the file's date), rows, sha256 (first 16 hex digits),
     ``as_of`` (the date the data describe), what, source.
     """
+    from kpss_lib.runner.manifest import input_data_hashes
+
+    hashes = input_data_hashes()
+    folder = Path(hashes["data_dir"]) if hashes["data_dir"] else None
     rows = []
-    try:
-        folder = data_dir()
-        folder_error = None
-    except ConfigError as exc:
-        folder, folder_error = None, str(exc)
-    for name, info in INPUT_FILES.items():
-        path = folder / name if folder else None
-        present = bool(path and path.is_file())
+    for entry in hashes["files"]:
+        if entry["source"] == "project":
+            name = entry["name"].removeprefix("data/")
+            path, where = PROJECT_DATA_DIR / name, "data/"
+            info = {"as_of": "", "what": "project data (see data/README.md)", "source": "data/README.md"}
+        else:
+            name, where = entry["name"], "KPSS_DATA_DIR"
+            path, info = folder / name, INPUT_FILES[name]
+        present = not entry.get("missing")
         rows.append({
-            "file": name, "where": "KPSS_DATA_DIR", "status": "ok" if present else "MISSING",
+            "file": name, "where": where, "status": "ok" if present else "MISSING",
             "modified": dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d") if present else "",
             "rows": _rows(path) if present else None,
-            "sha256": file_sha256(path)[:16] if present else "",
+            "sha256": (entry["sha256"] or "")[:16],
             "as_of": info["as_of"], "what": info["what"], "source": info["source"],
         })
-    for path in sorted(PROJECT_DATA_DIR.rglob("*")):
-        if path.is_file() and path.suffix.lower() in (".csv", ".yml", ".yaml"):
-            rows.append({
-                "file": str(path.relative_to(PROJECT_DATA_DIR)), "where": "data/", "status": "ok",
-                "modified": dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d"),
-                "rows": _rows(path), "sha256": file_sha256(path)[:16], "as_of": "",
-                "what": "project data (see data/README.md)", "source": "data/README.md",
-            })
+    if folder is None:  # no folder: every input is missing
+        rows[:0] = [{"file": name, "where": "KPSS_DATA_DIR", "status": "MISSING", "modified": "", "rows": None,
+                     "sha256": "", "as_of": info["as_of"], "what": info["what"], "source": info["source"]}
+                    for name, info in INPUT_FILES.items()]
     table = pd.DataFrame(rows)
-    table.attrs["folder_error"] = folder_error
+    table.attrs["folder_error"] = hashes["error"]
     table.attrs["folder"] = str(folder) if folder else None
     return table
 

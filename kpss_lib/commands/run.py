@@ -147,23 +147,23 @@ def handle(args: argparse.Namespace) -> int:
     if args.timeout == 0:
         spec = dataclasses.replace(spec, timeout=None)
 
+    output_root = args.output_dir.expanduser() if args.output_dir is not None else None
     if args.dry_run:
+        # The same checks the real run makes before its first job (run_jobs calls check_run too).
         run_name, jobs = runner.plan_run(spec)
-        runner.check_kernel(spec.kernel or runner.KERNEL_NAME)
-        from kpss_lib.config import output_dir
-
-        root = args.output_dir.expanduser() if args.output_dir is not None else output_dir()
-        print(f"Běh {run_name}: {len(jobs)} úloh → {root.resolve() / run_name}")
-        for job in jobs:
+        run = runner.check_run(jobs, run_name, workers=args.workers or spec.workers, timeout=timeout,
+                               kernel=spec.kernel or runner.KERNEL_NAME, output_root=output_root)
+        print(f"Běh {run.run_name}: {len(run.jobs)} úloh → {run.root.resolve() / run.run_name}")
+        for job in run.jobs:
             shown = ", ".join(f"{k}={v!r}" for k, v in job.parameters.items())
             print(f"  {job.name}: {shown}")
         return runner.EXIT_OK
 
     # systemd and kill stop a run with SIGTERM: clean up like Ctrl+C (cli.main returns 130).
-    previous_handler = signal.signal(signal.SIGTERM, _interrupt)
+    # SIGINT too, explicitly: a run started with `&` from a script inherits SIGINT ignored.
+    previous = {signum: signal.signal(signum, _interrupt) for signum in (signal.SIGTERM, signal.SIGINT)}
     try:
-        result = runner.run_spec(spec, workers=args.workers, timeout=timeout,
-                                 output_root=args.output_dir.expanduser() if args.output_dir is not None else None,
+        result = runner.run_spec(spec, workers=args.workers, timeout=timeout, output_root=output_root,
                                  progress=False if args.no_progress else None,
                                  warm_kernel=not args.cold_kernel,
                                  command=["kpss", "run", *sys.argv[2:]] if sys.argv[1:2] == ["run"] else None)
@@ -174,7 +174,8 @@ def handle(args: argparse.Namespace) -> int:
         print("kpss run: internal error; the previous outputs of this run are untouched", file=sys.stderr)
         return runner.EXIT_INTERNAL
     finally:
-        signal.signal(signal.SIGTERM, previous_handler)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     stream = sys.stdout if result.exit_code == runner.EXIT_OK else sys.stderr
     print(runner.format_summary(result), file=stream)
     return result.exit_code

@@ -1,0 +1,131 @@
+"""Kernels: the ``kpss`` kernelspec, the kernel manager every job uses, and the kernel's environment.
+
+The manager starts a kernel cold (a fresh ``python -m ipykernel_launcher``, what plain
+papermill does) unless this worker holds a warm zygote (:mod:`.zygote`), the one seam
+where the warm path comes in.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from kpss_lib import config
+from kpss_lib.errors import ConfigError
+from kpss_lib.runner import zygote
+from kpss_lib.runner.spec import KERNEL_NAME
+
+def kpss_kernel_spec():
+    """The ``kpss`` kernelspec: ipykernel on the interpreter running kpss (``sys.executable``)."""
+    import ipykernel
+    from ipykernel.kernelspec import get_kernel_dict
+    from jupyter_client.kernelspec import KernelSpec
+
+    spec = get_kernel_dict()
+    return KernelSpec(
+        argv=spec["argv"],
+        display_name=f"kpss (Python {sys.version_info.major}.{sys.version_info.minor})",
+        language="python",
+        metadata=spec.get("metadata", {}),
+        resource_dir=str(Path(ipykernel.__file__).resolve().parent / "resources"),
+    )
+
+
+def check_kernel(name: str) -> None:
+    """Refuse a kernel name that is neither ``kpss`` nor installed in Jupyter's kernel folders."""
+    if name == KERNEL_NAME:
+        return
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    manager = KernelSpecManager()
+    try:
+        manager.get_kernel_spec(name)
+    except NoSuchKernel:
+        known = sorted(set(manager.find_kernel_specs()) | {KERNEL_NAME})
+        raise ConfigError(f"no Jupyter kernel named {name!r}; installed: {', '.join(known)} "
+                          f"(the default {KERNEL_NAME!r} is this Python, {sys.executable})") from None
+
+
+#: Kernel managers started in this process, so a terminated worker can kill its kernels.
+_LIVE_KERNELS: list[Any] = []
+
+
+def kernel_manager_class(extra_env: Mapping[str, str]):
+    """A kernel manager that knows the ``kpss`` kernel and adds ``extra_env`` to the kernel's environment.
+
+    The ``kpss`` spec is served from memory, so it works whatever ``JUPYTER_PATH`` or
+    the user's kernel folders hold (no NoSuchKernel).
+    """
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class KpssKernelSpecManager(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name):
+            if kernel_name == KERNEL_NAME:
+                return kpss_kernel_spec()
+            return super().get_kernel_spec(kernel_name)
+
+    class KpssKernelManager(AsyncKernelManager):
+        @default("kernel_spec_manager")
+        def _kpss_kernel_spec_manager(self):
+            return KpssKernelSpecManager(data_dir=self.data_dir)
+
+        async def start_kernel(self, **kw):
+            env = dict(kw.pop("env", None) or os.environ)
+            env.update(extra_env)
+            if self.provisioner is None and self.kernel_name == KERNEL_NAME:
+                self.provisioner = zygote.warm_provisioner(self)  # None: a cold start as usual
+            _LIVE_KERNELS.append(self)
+            return await super().start_kernel(env=env, **kw)
+
+    return KpssKernelManager
+
+
+#: What a warm kernel has imported before it starts: the forkserver of a run imports these
+#: once, each worker forks a kernel "zygote" from it, and the job's kernel is that zygote
+
+
+def kill_kernels() -> None:
+    """Kill the kernels this process started (each is a session leader, so its group goes too)."""
+    while _LIVE_KERNELS:
+        manager = _LIVE_KERNELS.pop()
+        pid = getattr(getattr(manager, "provisioner", None), "pid", None)
+        if pid:
+            with contextlib.suppress(OSError):
+                if hasattr(os, "killpg"):
+                    os.killpg(pid, signal.SIGKILL)
+                else:  # pragma: no cover - Windows
+                    os.kill(pid, signal.SIGTERM)
+        with contextlib.suppress(Exception):
+            manager.cleanup_connection_file()
+
+
+def kernel_environment(kernel: str = KERNEL_NAME, output_root: str | os.PathLike | None = None) -> dict[str, str]:
+    """Environment settings a run's kernels get on top of the inherited environment.
+
+    The kpss paths are made absolute (kernels run in the run folder, so relative
+    ``KPSS_DATA_DIR=../shared/data`` would break), and the cache stays where the runner's
+    cache is. For the ``kpss`` kernel the package's source folder goes on ``PYTHONPATH``
+    so a checkout that is not pip-installed still imports ``kpss_lib``.
+    """
+    env = {
+        "KPSS_OUTPUT_DIR": str(Path(output_root).resolve() if output_root else config.output_dir().resolve()),
+        "KPSS_CACHE_DIR": str(config.cache_dir().resolve()),
+    }
+    data = os.environ.get("KPSS_DATA_DIR")
+    if data:
+        env["KPSS_DATA_DIR"] = str(Path(data).expanduser().resolve())
+    if kernel == KERNEL_NAME:
+        source_root = str(Path(__file__).resolve().parents[2])
+        existing = os.environ.get("PYTHONPATH", "")
+        if source_root not in existing.split(os.pathsep):
+            env["PYTHONPATH"] = os.pathsep.join(p for p in (source_root, existing) if p)
+    return env
+
+
+# --------------------------------------------------------------------------- one notebook
