@@ -1,35 +1,50 @@
-"""Czech column labels and number formats for tables that users open (CSV, XLSX, printouts).
+"""The Czech words of kpss: column labels, units, number formats, texts of rejected records.
 
-Indicator tables use English column names (``per_1000_residential_beds``); users
-read Czech ("Pobytová, lůžka na 1 000 obyv. 65+"). :func:`column_label` names any
-column of the indicator, comparison, need, white-spot and distance tables,
-including the generated ones (``capacity_<measure>``, ``rank_<indicator>``,
-``<indicator>_vs_kraj`` …); :func:`number_format` gives its Excel number format;
-:func:`to_czech` relabels a whole table (and translates level names and yes/no);
-:func:`write_table` writes CSV (Czech labels, ``;`` and decimal comma, UTF-8 with
-BOM, as Czech Excel expects), XLSX (Czech labels, number formats, a sheet
-"Popis" describing the table) or Parquet (English names, exact values), always
-atomically.
+Indicator tables use English column names (``per_1000_residential_beds``) and
+shares as 0–1; users read Czech ("Kapacita – pobytová, lůžka na 1 000 obyv. 65+",
+"12,3 %"). Every table, report, XLSX, map legend and CLI message takes its words
+from here:
+
+- :func:`column_label` names any column of the indicator, comparison, need,
+  white-spot and distance tables, including the generated ones
+  (``capacity_<measure>``, ``rank_<indicator>``, ``<indicator>_vs_kraj`` …);
+  :func:`short_label` for a terminal; :func:`indicator_label` for a map legend;
+  :data:`POPULATION_LABELS` and :data:`LEVEL_LABELS` for populations and levels.
+- :func:`format_number` is the one Czech number format (``1 234,5``, true minus);
+  :func:`format_value` applies a column's Excel format (:func:`number_format`) on
+  top of it; :func:`capacity_text` says ``32 lůžek``.
+- :func:`to_czech` / :func:`to_czech_text` relabel a whole table;
+  :func:`table_description` describes it (sheet "Popis" of the XLSX, written by
+  :func:`kpss_lib.fileio.write_table`).
+- :func:`rejected_line`, :data:`REJECTED_LABELS`, :func:`rejected_reason` speak about
+  the records of the services input that were rejected.
 """
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from kpss_lib.errors import UnknownValueError
-from kpss_lib.fileio import atomic_path
 from kpss_lib.indicators.coverage import FORM_KEYS, UNIT_KEYS
 from kpss_lib.load.datapaq import DATAPAQ_INDICATORS
+from kpss_lib.load.services import CATALOGUE_FILE
 from kpss_lib.load.territory import LEVEL_LABELS, POPULATION_LABELS
 
-__all__ = ["OUTPUT_FORMATS", "column_label", "format_number", "main_columns", "measure_label", "number_format",
-           "short_label", "table_description", "to_czech", "to_czech_text", "write_table"]
+__all__ = ["BOOLEAN", "LEVEL_LABELS", "NO_DATA_LABEL", "OUTPUT_FORMATS", "POPULATION_LABELS", "REJECTED_LABELS",
+           "capacity_text", "column_label", "datapaq_source_text", "format_number", "format_value",
+           "indicator_label", "main_columns", "measure_label", "number_format", "rejected_line",
+           "rejected_reason", "services_input_text", "short_label", "table_description", "target_phrase",
+           "to_czech", "to_czech_text"]
 
 OUTPUT_FORMATS = (".csv", ".xlsx", ".parquet")
+#: What a map legend or a number shows for a missing value.
+NO_DATA_LABEL = "bez dat"
+_NBSP = "\u00a0"
+_MINUS = "\u2212"
 
 _STATIC = {
     "unit_code": "Kód jednotky", "unit_name": "Územní jednotka", "level": "Úroveň",
@@ -37,7 +52,7 @@ _STATIC = {
     "obec_code": "Kód obce", "obec_name": "Obec", "pou_code": "Kód POU", "pou_name": "POU",
     "orp_code": "Kód ORP", "orp_name": "ORP", "okres_code": "Kód okresu", "okres_name": "Okres",
     "okres_csu_code": "Kód okresu (ČSÚ)", "kraj_code": "Kód kraje", "kraj_name": "Kraj",
-    "kraj_csu_code": "Kód kraje (ČSÚ)", "x": "X (S-JTSK, m)", "y": "Y (S-JTSK, m)",
+    "kraj_csu_code": "Kód kraje (ČSÚ)", "n_okresy": "Počet okresů", "n_orp": "Počet ORP", "x": "X (S-JTSK, m)", "y": "Y (S-JTSK, m)",
     "n_obce": "Počet obcí", "partial": "Jen část jednotky v území",
     "pop_total": "Obyvatelé celkem", "pop_0_14": "Obyvatelé 0–14", "pop_15_64": "Obyvatelé 15–64",
     "pop_65_plus": "Obyvatelé 65+", "pop_80_plus": "Obyvatelé 80+",
@@ -68,7 +83,7 @@ _SUFFIXES = {
 _FORMS_CZ = {key: form for form, key in FORM_KEYS.items()}
 _UNITS_CZ = {key: unit for unit, key in UNIT_KEYS.items()}
 _MEASURES = {f"{fk}_{uk}": f"{_FORMS_CZ[fk]}, {_UNITS_CZ[uk]}" for fk in _FORMS_CZ for uk in _UNITS_CZ}
-_BOOLEAN = {True: "ano", False: "ne"}
+BOOLEAN = {True: "ano", False: "ne"}
 
 
 def measure_label(key: str) -> str:
@@ -164,7 +179,7 @@ def to_czech(frame: pd.DataFrame, population: str | None = None) -> pd.DataFrame
             out[column] = out[column].map(lambda v: LEVEL_LABELS.get(v, v))
     for column in out.columns:
         if out[column].dtype == bool:
-            out[column] = out[column].map(_BOOLEAN)
+            out[column] = out[column].map(BOOLEAN)
         elif pd.api.types.is_float_dtype(out[column]):
             out[column] = out[column].replace([np.inf, -np.inf], np.nan)
     labels = [column_label(str(c), population) for c in out.columns]
@@ -207,113 +222,28 @@ def table_description(table: pd.DataFrame, *, region: str | None = None, level: 
     }
 
 
-def _atomic(path: Path, write) -> Path:
-    with atomic_path(path) as temporary:
-        write(temporary)
-    return path
+def format_value(value: object, fmt: str | None) -> str:
+    """A table value as Czech text for printing (1 234,5; 12,3 %; ano/ne), following an Excel format.
 
-
-def _describe_rows(metadata: Mapping[str, object]) -> pd.DataFrame:
-    rows = []
-    for key, value in metadata.items():
-        if isinstance(value, (list, tuple)):
-            value = "; ".join(str(v) for v in value) if value else "–"
-        rows.append({"Položka": key, "Hodnota": "" if value is None else str(value)})
-    return pd.DataFrame(rows, columns=["Položka", "Hodnota"])
-
-
-def write_table(
-    frame: pd.DataFrame,
-    path: str | Path,
-    *,
-    population: str | None = None,
-    metadata: Mapping[str, object] | None = None,
-    sheet_name: str = "Ukazatele",
-) -> Path:
-    """Write a table by the file's suffix, atomically (a failed write leaves nothing behind).
-
-    Parameters
-    ----------
-    frame : DataFrame
-        English column names (as the indicator functions return them).
-    path : str or Path
-        ``.csv``: Czech labels, ``;`` separated, decimal comma, UTF-8 with BOM;
-        ``.xlsx``: Czech labels and number formats, frozen header, plus a sheet
-        "Popis" with ``metadata``; ``.parquet``: English names, exact values.
-    population : str, optional
-        Target population key for the labels (default ``frame.attrs["population"]``).
-    metadata : mapping, optional
-        Czech key → value lines describing the table (region, selection, sources…).
-    sheet_name : str, default "Ukazatele"
-
-    Raises
-    ------
-    UnknownValueError
-        for another suffix.
+    Numbers go through :func:`format_number`; ``fmt`` (from :func:`number_format`)
+    gives the decimals, a percentage (×100, " %") and a leading "+" for positive
+    differences. Missing values give "–", text is returned as it is.
     """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in OUTPUT_FORMATS:
-        raise UnknownValueError(
-            f"output {str(path)!r}: unsupported file type {suffix or '(none)'!r}; expected one of "
-            f"{', '.join(OUTPUT_FORMATS)}")
-    population = population or frame.attrs.get("population")
-    plain = pd.DataFrame(frame.drop(columns="geometry") if "geometry" in frame.columns else frame)
-    if suffix == ".parquet":
-        def write(tmp: Path) -> None:
-            table = plain.copy()
-            table.attrs = {}
-            table.to_parquet(tmp, index=False)
-        return _atomic(path, write)
-
-    czech = to_czech(plain, population)
-    floats = [c for c in czech.columns if pd.api.types.is_float_dtype(czech[c])]
-    if suffix == ".csv":
-        def write(tmp: Path) -> None:
-            rounded = czech.copy()
-            rounded[floats] = rounded[floats].round(6)
-            rounded.to_csv(tmp, index=False, sep=";", decimal=",", encoding="utf-8-sig")
-        return _atomic(path, write)
-
-    formats = [number_format(str(c)) for c in plain.columns]
-
-    def write(tmp: Path) -> None:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            czech.to_excel(writer, sheet_name=sheet_name, index=False)
-            sheet = writer.sheets[sheet_name]
-            sheet.freeze_panes = "A2"
-            for position, (label, fmt) in enumerate(zip(czech.columns, formats), start=1):
-                letter = sheet.cell(row=1, column=position).column_letter
-                values = czech.iloc[:, position - 1].astype(str).str.len()
-                width = max([min(len(str(label)), 40), *(values.head(200).tolist() or [0])])
-                sheet.column_dimensions[letter].width = min(max(10, width + 2), 60)
-                if fmt:
-                    for (cell,) in sheet.iter_rows(min_row=2, min_col=position, max_col=position):
-                        cell.number_format = fmt
-            if metadata:
-                _describe_rows(metadata).to_excel(writer, sheet_name="Popis", index=False)
-                writer.sheets["Popis"].column_dimensions["A"].width = 28
-                writer.sheets["Popis"].column_dimensions["B"].width = 100
-    return _atomic(path, write)
-
-
-def format_number(value: object, fmt: str | None) -> str:
-    """A value as Czech text for printing (1 234,5; 12,3 %), following an Excel format."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return "–"
     if isinstance(value, (bool, np.bool_)):
-        return _BOOLEAN[bool(value)]
+        return BOOLEAN[bool(value)]
     if not isinstance(value, (int, float, np.integer, np.floating)) or fmt is None:
         return str(value)
     value = float(value)
     if math.isinf(value):
         return "∞"
+    head = fmt.split(";")[0]
     percent = fmt.endswith("%") or "%;" in fmt
     number = value * 100 if percent else value
-    decimals = len(fmt.split(";")[0].split(".")[1].rstrip("%")) if "." in fmt.split(";")[0] else 0
-    sign = "+" if fmt.startswith("+") and number > 0 else ""
-    text = f"{number:,.{decimals}f}".replace(",", "\u00a0").replace(".", ",")
-    return f"{sign}{text}{' %' if percent else ''}"
+    decimals = len(head.split(".")[1].rstrip("%")) if "." in head else 0
+    sign = "+" if fmt.startswith("+") and round(number, decimals) > 0 else ""
+    return f"{sign}{format_number(number, decimals)}{' %' if percent else ''}"
 
 
 _SHORT_FORMS = {"residential": "pob.", "ambulatory": "amb.", "field": "ter."}
@@ -377,10 +307,193 @@ def to_czech_text(frame: pd.DataFrame, population: str | None = None, *, short: 
     formats = {str(c): number_format(str(c)) for c in frame.columns}
     text = pd.DataFrame(frame.drop(columns="geometry") if "geometry" in frame.columns else frame).copy()
     for column in text.columns:
-        text[column] = [format_number(v, formats[str(column)]) for v in text[column]]
+        text[column] = [format_value(v, formats[str(column)]) for v in text[column]]
     text.attrs = dict(frame.attrs)
     population = population or frame.attrs.get("population")
     czech = to_czech(text, population)
     if short:
         czech.columns = [short_label(str(c), population) for c in text.columns]
     return czech
+
+
+# --------------------------------------------------------------------------- numbers and units
+
+def format_number(value: object, decimals: int = 0) -> str:
+    """Format a number the Czech way: ``1 234,5`` (no-break space, decimal comma).
+
+    Parameters
+    ----------
+    value : number
+        The value; ``None``, NaN and infinities give :data:`NO_DATA_LABEL`.
+    decimals : int, default 0
+        Digits after the decimal comma.
+
+    Returns
+    -------
+    str
+        e.g. ``format_number(1234.5, 1) == "1\\u00a0234,5"``, ``format_number(-3, 0) == "−3"``
+        (a true minus sign).
+    """
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return NO_DATA_LABEL
+    if not math.isfinite(number):
+        return NO_DATA_LABEL
+    rounded = round(number, decimals)
+    text = f"{abs(rounded):,.{decimals}f}".replace(",", _NBSP).replace(".", ",")
+    return (_MINUS + text) if rounded < 0 else text
+
+
+# Czech plural forms (1 / 2-4 / 5+) of the capacity units of the MPSV register.
+_CAPACITY_FORMS: dict[str, tuple[str, str, str]] = {
+    "lůžka": ("lůžko", "lůžka", "lůžek"),
+    "klienti": ("klient", "klienti", "klientů"),
+    "kontakty": ("kontakt", "kontakty", "kontaktů"),
+    "intervence": ("intervence", "intervence", "intervencí"),
+    "hovory": ("hovor", "hovory", "hovorů"),
+}
+_CAPACITY_CODES = {"luzka": "lůžka", "klient": "klienti", "kontakt": "kontakty", "interv": "intervence",
+                   "hovor": "hovory"}
+
+
+def capacity_text(capacity: object, unit: object) -> str:
+    """Registered capacity with its unit in Czech: ``32 lůžek``, ``1 klient``, ``3 hovory``.
+
+    Parameters
+    ----------
+    capacity : number
+        Registered maximum capacity; missing gives ``"kapacita neuvedena"``.
+    unit : str
+        ``lůžka``, ``klienti``, ``kontakty``, ``intervence``, ``hovory`` (or the MPSV codes
+        ``luzka``, ``klient``, ...); any other unit gives ``"Kapacita: 32 (unit)"``.
+
+    Returns
+    -------
+    str
+        Plain text (not escaped).
+    """
+    try:
+        number = float(capacity)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number):
+        return "kapacita neuvedena"
+    unit_text = "" if unit is None or (isinstance(unit, float) and math.isnan(unit)) else str(unit).strip()
+    unit_text = _CAPACITY_CODES.get(unit_text, unit_text)
+    forms = _CAPACITY_FORMS.get(unit_text)
+    if forms is None or number != int(number):
+        shown = format_number(number, 0 if number == int(number) else 1)
+        return f"Kapacita: {shown} ({unit_text})" if unit_text else f"Kapacita: {shown}"
+    whole = int(number)
+    form = forms[0] if whole == 1 else forms[1] if 2 <= whole <= 4 else forms[2]
+    return f"{format_number(whole)} {form}"
+
+
+_FORM_ADJECTIVES = {"residential": "pobytových", "ambulatory": "ambulantních", "field": "terénních"}
+_UNIT_NOUNS = {"beds": ("Lůžka", "lůžek"), "clients": ("Klienti", "klientů"), "contacts": ("Kontakty", "kontaktů"),
+               "interventions": ("Intervence", "intervencí"), "calls": ("Hovory", "hovorů")}
+_LEGEND_LABELS = {
+    "n_services": ("Počet služeb", "služeb"),
+    "n_providers": ("Počet poskytovatelů", "poskytovatelů"),
+    "n_places": ("Počet míst poskytování", "míst"),
+    "n_white_spots": ("Počet bílých míst (obcí)", "obcí"),
+    "population": ("Cílová populace", "obyvatel"),
+    "mean_distance_km": ("Průměrná vzdálenost k nejbližší službě", "km"),
+    "max_distance_km": ("Největší vzdálenost k nejbližší službě", "km"),
+    "distance_km": ("Vzdálenost k nejbližší službě", "km"),
+    "share_65_plus": ("Podíl obyvatel 65+", "%"),
+    "share_80_plus": ("Podíl obyvatel 80+", "%"),
+}
+
+
+def indicator_label(column: str, population_label: str = "obyvatel") -> tuple[str, str | None]:
+    """Czech legend title and unit for a column of the coverage tables.
+
+    Parameters
+    ----------
+    column : str
+        e.g. ``per_1000_residential_beds``, ``capacity_field_clients``, ``n_services``.
+    population_label : str, default "obyvatel"
+        How the target population reads after "na 1 000", e.g. ``"obyvatel 65+"``
+        (:func:`target_phrase`).
+
+    Returns
+    -------
+    (label, unit)
+        e.g. ``("Lůžka pobytových služeb na 1 000 obyvatel 65+", "lůžek na 1 000 obyvatel 65+")``;
+        unknown columns give ``(column, None)``.
+    """
+    if column in _LEGEND_LABELS:
+        return _LEGEND_LABELS[column]
+    match = re.fullmatch(r"(per_1000|capacity|access_per_1000)_(residential|ambulatory|field)_(\w+)", column)
+    if match and match.group(3) in _UNIT_NOUNS:
+        kind, form, unit = match.groups()
+        noun, genitive = _UNIT_NOUNS[unit]
+        adjective = _FORM_ADJECTIVES[form]
+        if kind == "capacity":
+            return f"Kapacita {adjective} služeb ({noun.lower()})", genitive
+        if kind == "per_1000":
+            return (f"{noun} {adjective} služeb na 1{_NBSP}000 {population_label}",
+                    f"{genitive} na 1{_NBSP}000 {population_label}")
+        return (f"Dostupnost (2SFCA): {noun.lower()} {adjective} služeb na 1{_NBSP}000 {population_label}",
+                f"{genitive} na 1{_NBSP}000 {population_label}")
+    return column, None
+
+
+def target_phrase(population: str) -> str:
+    """The target population as it reads after "na 1 000": "65+" → "obyvatel 65+"."""
+    return POPULATION_LABELS[population].replace("obyvatelé", "obyvatel")
+
+
+# --------------------------------------------------------------------------- inputs and rejected records
+
+#: Czech column labels of the rejected-records table (CSV/XLSX and notebooks).
+REJECTED_LABELS = {"file": "Soubor", "record": "Záznam", "column": "Sloupec", "reason": "Důvod",
+                   "value": "Hodnota", "n_records": "Počet záznamů"}
+
+
+def rejected_reason(reason: object) -> str:
+    """The gist of a loader's reason, without its "(expected …)" details."""
+    return str(reason).split(" (")[0]
+
+
+def rejected_line(rejected: pd.DataFrame, hint: str | None = None) -> str:
+    """One Czech line about rejected records, e.g. "vyřazeno 59 záznamů vstupu služeb: 41× …; 18× …".
+
+    Parameters
+    ----------
+    rejected : DataFrame
+        ``ServiceData.rejected`` (``file, record, column, reason, value``).
+    hint : str, optional
+        How to get them all, appended after a semicolon (e.g. "celý seznam: --rejected SOUBOR.csv").
+    """
+    if rejected.empty:
+        return "vstup služeb: žádný záznam nebyl vyřazen"
+    # Count by reason over all input files: the line is a gist, the counts table has the files.
+    keys = rejected["column"].astype(str) + ": " + rejected["reason"].map(rejected_reason)
+    reasons = "; ".join(f"{n}× {key}" for key, n in keys.value_counts(sort=False).sort_values(ascending=False,
+                                                                                             kind="stable").items())
+    n = len(rejected)
+    # Czech agreement: vyřazen 1 záznam, vyřazeny 2–4 záznamy, vyřazeno 5 záznamů
+    verb, noun = ("vyřazen", "záznam") if n == 1 else ("vyřazeny", "záznamy") if n <= 4 else ("vyřazeno", "záznamů")
+    line = f"{verb} {n} {noun} vstupu služeb ({'není' if n == 1 else 'nejsou'} v žádném ukazateli): {reasons}"
+    return f"{line}; {hint}" if hint else line
+
+
+def services_input_text(chosen: "str | Path | None | list[str | Path | None]") -> str:
+    """Czech description of a services input (as :func:`kpss_lib.study.services_input` gives it).
+
+    E.g. "katalog služeb pro seniory z registru poskytovatelů MPSV
+    (socialni_sluzby_seniori_2026-09.csv; …)" or "katalog … + soubor planovane.xlsx".
+    """
+    parts = chosen if isinstance(chosen, list) else [chosen]
+    texts = [f"katalog služeb pro seniory z registru poskytovatelů MPSV ({CATALOGUE_FILE}; jen služby "
+             "s cílovou skupinou senioři)" if part is None else f"soubor {Path(part).name}" for part in parts]
+    return " + ".join(texts)
+
+
+def datapaq_source_text() -> str:
+    """Czech source line of the DataPAQ indicators with their reference years (from the loader's columns)."""
+    items = [f"{label.removesuffix(' (%)').lower()} {year}" for _, label, year in DATAPAQ_INDICATORS.values()]
+    return "DataPAQ (PAQ Research): " + ", ".join(items)
