@@ -312,8 +312,8 @@ def with_region(study: Study, region: "RegionLike | None" = None, **changes) -> 
     return other
 
 
-def _with_geometry(table: pd.DataFrame, level: str, key: str = "unit_code") -> gpd.GeoDataFrame:
-    units = load_level(level)
+def _with_geometry(study: Study, table: pd.DataFrame, level: str, key: str = "unit_code") -> gpd.GeoDataFrame:
+    units = study.obce_geo if level == "obec" else load_level(level)
     units = units.loc[units[f"{level}_code"].isin(table[key]), [f"{level}_code", "geometry"]]
     merged = units.rename(columns={f"{level}_code": key}).merge(table, on=key, how="right")
     result = gpd.GeoDataFrame(merged, geometry="geometry", crs=units.crs)
@@ -354,7 +354,7 @@ def coverage_table(study: Study, *, region: "RegionLike | None" = None, level: s
     table = _coverage.indicator_table(study.obce, study.places, area, level, study.population, total=total,
                                       basis=study.basis)
     table.attrs.update({**study.describe(), "region": area.label, "level": level})
-    return _with_geometry(table, level) if geometry else table
+    return _with_geometry(study, table, level) if geometry else table
 
 
 def nearest_table(study: Study, *, geometry: bool = False) -> pd.DataFrame | gpd.GeoDataFrame:
@@ -366,7 +366,7 @@ def nearest_table(study: Study, *, geometry: bool = False) -> pd.DataFrame | gpd
     table = _coverage.nearest_distances(study.obce, study.places, _the_region(study), study.population,
                                         basis=study.basis)
     table.attrs.update(study.describe())
-    return _with_geometry(table, "obec", "obec_code") if geometry else table
+    return _with_geometry(study, table, "obec", "obec_code") if geometry else table
 
 
 def white_spots_table(study: Study, *, geometry: bool = False) -> pd.DataFrame | gpd.GeoDataFrame:
@@ -374,7 +374,7 @@ def white_spots_table(study: Study, *, geometry: bool = False) -> pd.DataFrame |
     table = _coverage.white_spots(study.obce, study.places, _the_region(study), study.settings.radius_km,
                                   study.population, basis=study.basis)
     table.attrs.update(study.describe())
-    return _with_geometry(table, "obec", "obec_code") if geometry else table
+    return _with_geometry(study, table, "obec", "obec_code") if geometry else table
 
 
 def compare_table(study: Study) -> pd.DataFrame:
