@@ -57,12 +57,14 @@ from kpss_lib.load.territory import (
     load_okresy,
     load_orp,
     micro_region,
+    population_column,
     region_obce,
     region_population,
     territory_summary,
     units_of,
 )
 from kpss_lib.mapio import save_map
+from kpss_lib.parameters import check_files, only_projects, participation_area, plan_year, project_ids
 from kpss_lib.sections import (
     access_map,
     comparison_map,
@@ -95,6 +97,7 @@ from kpss_lib.vocabulary import (
     main_columns,
     measure_label,
     to_czech,
+    to_czech_planning,
     to_czech_text,
 )
 
@@ -107,10 +110,12 @@ __all__ = [
     "html_text", "markdown_text", "write_table", "save_map",
     "ServiceData", "load_services", "resolve_service_type", "service_types", "write_services_template",
     "POPULATION_GROUPS", "POPULATION_LABELS", "Region", "find_region", "load_kraje", "load_obce", "load_okresy",
-    "load_orp", "micro_region", "region_obce", "region_population", "territory_summary", "units_of",
+    "load_orp", "micro_region", "population_column", "region_obce", "region_population", "territory_summary", "units_of",
     "Settings", "Study", "compare_table", "coverage_table", "need_for", "nearest_table", "open_study",
     "region_geometries", "white_spots_table", "with_region",
     "access_map", "comparison_map", "comparison_summary", "coverage_summary", "distance_bands",
     "input_description", "output_folder", "show_rejected", "study_summary", "white_spots_text", "write_rejected",
-    "column_label", "format_number", "format_value", "main_columns", "measure_label", "to_czech", "to_czech_text",
+    "column_label", "format_number", "format_value", "main_columns", "measure_label", "to_czech", "to_czech_planning",
+    "to_czech_text",
+    "check_files", "only_projects", "participation_area", "plan_year", "project_ids",
 ]

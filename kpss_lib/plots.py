@@ -113,9 +113,27 @@ def cost_per_inhabitant_chart(cost: pd.Series, path: str | Path | None = None):
     return _barh(cost, xlabel="Kč na obyvatele území", title="Náklady projektu na obyvatele", path=path)
 
 
-def status_chart(shares: pd.DataFrame, year: int, path: str | Path | None = None):
-    """Shares (0–1) of measures by state (splněno … bez záznamu) per target group, stacked, in %."""
-    colors = ["#1a9850", "#91cf60", "#fee08b", "#d73027", "#cccccc"][: shares.shape[1]]
+#: States of measures in the order and colours of :func:`status_chart` (done first, in green).
+STATE_COLORS = {"splněno": "#1a9850", "probíhá": "#91cf60", "nezahájeno": "#fee08b", "zrušeno": "#d73027",
+                "bez záznamu": "#cccccc"}
+
+
+def status_chart(fulfilment: pd.DataFrame, year: int, path: str | Path | None = None):
+    """Shares of measures by state (splněno … bez záznamu) per target group, stacked, in %.
+
+    Parameters
+    ----------
+    fulfilment : DataFrame
+        :func:`kpss_lib.indicators.planning.plan_fulfilment` ``by="target_group"``
+        (``target_group_name``, ``share_<state>`` 0–1).
+    year : int
+        The evaluated year, for the title.
+    """
+    from kpss_lib.indicators.planning import state_key
+
+    shares = fulfilment.set_index("target_group_name")[[f"share_{state_key(s)}" for s in STATE_COLORS]]
+    shares.columns = list(STATE_COLORS)
+    colors = list(STATE_COLORS.values())
     return _barh(shares * 100, xlabel="podíl opatření [%]", title=f"Stav opatření v roce {year}", stacked=True,
                  colors=colors, figsize=(9, 3), path=path)
 
