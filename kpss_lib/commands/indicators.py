@@ -104,7 +104,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _study(args: argparse.Namespace) -> studies.Study:
     settings = studies.Settings(radius_km=args.radius_km, terrain_radius_km=args.terrain_radius_km,
-                                catchment_km=None if args.no_access else args.catchment_km,
+                                # the white-spots table has no 2SFCA columns: not computed for it
+                                catchment_km=None if args.no_access or args.table == "white-spots"
+                                else args.catchment_km,
                                 terrain_attribution=args.terrain_attribution)
     if args.compare or args.compare_within:
         if args.region:
