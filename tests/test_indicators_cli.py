@@ -230,3 +230,21 @@ def test_map_write_error_names_the_path(tmp_path, capsys):
     target = blocker / "mapa.html"
     assert main([*MAP, "--services", "13", "-o", str(target)]) == 2
     assert f"kpss map: error: {target}: cannot write the map" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flags, shown, absent", [
+    (["--forms", "ambulantní"], "Klienti ambulantních služeb na 1\u00a0000", "Klienti terénních služeb"),
+    (["--forms", "terénní", "--target-group", "senioři", "--categories", "služby sociální péče"],
+     "Klienti terénních služeb na 1\u00a0000", "Klienti ambulantních služeb"),
+])
+def test_map_takes_the_selection_flags_of_indicators(tmp_path, capsys, flags, shown, absent):
+    """kpss map and kpss indicators share one parser of the selection: --forms, --categories, --target-group."""
+    out = tmp_path / "mapa.html"
+    assert main([*MAP, "--services", "pečovatelská služba", *flags, "--no-markers", "-o", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert shown in page and absent not in page
+    assert main(["indicators", "--region", "Zlínský kraj", "--services", "pečovatelská služba", *flags,
+                 "-o", str(tmp_path / "t.parquet")]) == 0
+    table = pd.read_parquet(tmp_path / "t.parquet")
+    kind = "ambulatory" if "ambulantní" in flags else "field"
+    assert [c for c in table.columns if c.startswith("per_1000_")] == [f"per_1000_{kind}_clients"]
