@@ -18,7 +18,8 @@ from kpss_lib.fileio import write_table
 from kpss_lib.load.services import REJECTED_COLUMNS
 from kpss_lib.study import Study, coverage_table, region_geometries, services_input
 from kpss_lib.vocabulary import (POPULATION_LABELS, REJECTED_LABELS, datapaq_source_text, format_number,
-                                 indicator_label, measure_label, rejected_line, services_input_text)
+                                 indicator_label, measure_label, rejected_in_czech, rejected_line,
+                                 services_input_text)
 
 __all__ = ["access_map", "comparison_map", "comparison_summary", "coverage_summary", "distance_bands",
            "input_description", "output_folder", "rejected_counts", "rejected_examples", "services_text",
@@ -93,7 +94,7 @@ def write_rejected(rejected: pd.DataFrame, path: str | Path) -> Path:
     path = Path(path)
     table = pd.DataFrame(rejected, columns=REJECTED_COLUMNS)
     if path.suffix.lower() != ".parquet":
-        table = table.rename(columns=REJECTED_LABELS)
+        table = rejected_in_czech(table).rename(columns=REJECTED_LABELS)
     return write_table(table, path, sheet_name="Vyřazené záznamy")
 
 
@@ -101,9 +102,9 @@ def show_rejected(study: Study) -> None:
     """The notebook section "Vyřazené záznamy": one line, counts by reason, three examples of each."""
     from IPython.display import Markdown, display
 
-    rejected = study.rejected
-    line = rejected_line(rejected)
+    line = rejected_line(study.rejected)
     display(Markdown(markdown_text(line[:1].upper() + line[1:]) + "."))
+    rejected = rejected_in_czech(study.rejected)
     if len(rejected):
         display(rejected_counts(rejected).rename(columns=REJECTED_LABELS))
         display(rejected_examples(rejected).rename(columns=REJECTED_LABELS))

@@ -38,7 +38,7 @@ from kpss_lib.load.territory import LEVEL_LABELS, POPULATION_LABELS
 __all__ = ["BOOLEAN", "LEVEL_LABELS", "NO_DATA_LABEL", "OUTPUT_FORMATS", "POPULATION_LABELS", "REJECTED_LABELS",
            "capacity_text", "column_label", "datapaq_source_text", "format_number", "format_value",
            "indicator_label", "main_columns", "measure_label", "number_format", "rejected_line",
-           "rejected_reason", "services_input_text", "short_label", "table_description", "target_phrase",
+           "rejected_in_czech", "rejected_reason", "services_input_text", "short_label", "table_description", "target_phrase",
            "to_czech", "to_czech_planning", "to_czech_text", "PLANNING_LABELS"]
 
 OUTPUT_FORMATS = (".csv", ".xlsx", ".parquet")
@@ -77,6 +77,8 @@ _STATIC = {
     "peer_names": "Sociálně podobné ORP (DataPAQ)",
     "service_id": "ID služby", "service_name": "Služba", "provider_name": "Poskytovatel",
     "provider_ico": "IČO", "type_name": "Druh služby", "form": "Forma", "capacity_unit": "Jednotka kapacity",
+    "type_code": "Druh služby (kód)", "capacity": "Kapacita", "date_from": "Poskytováno od",
+    "date_to": "Poskytováno do", "status": "Stav",
 }
 _SUFFIXES = {
     "_vs_kraj": "rozdíl proti kraji", "_vs_cz": "rozdíl proti ČR", "_vs_peers": "rozdíl proti podobným ORP",
@@ -455,9 +457,56 @@ REJECTED_LABELS = {"file": "Soubor", "record": "Záznam", "column": "Sloupec", "
                    "value": "Hodnota", "n_records": "Počet záznamů"}
 
 
-def rejected_reason(reason: object) -> str:
-    """The gist of a loader's reason, without its "(expected …)" details."""
-    return str(reason).split(" (")[0]
+# The loader's reasons (English, as in its error messages) in Czech; details "(expected …)" follow.
+_REJECTED_REASONS = {
+    "missing service id": "chybí ID služby",
+    "IČO must be 8 digits": "IČO musí mít 8 číslic",
+    "unknown service type": "neznámý druh služby",
+    "unknown form of provision": "neznámá forma poskytování",
+    "unknown capacity unit": "neznámá jednotka kapacity",
+    "capacity missing or not a number": "kapacita chybí nebo není číslo",
+    "negative capacity": "záporná kapacita",
+    "unknown or missing obec code": "neznámý nebo chybějící kód obce",
+    "not a date": "není datum",
+    "the provision ends before it starts": "poskytování končí dřív, než začne",
+    "unknown status": "neznámý stav",
+    "duplicate record of the same service, form, capacity unit and place":
+        "duplicitní záznam téže služby, formy, jednotky kapacity a místa",
+    "duplicated service id with a different provider or type than its first record":
+        "opakované ID služby s jiným poskytovatelem nebo druhem než v jejím prvním záznamu",
+    "the same service, form and unit has different capacities at different places":
+        "táž služba, forma a jednotka kapacity má na různých místech různou kapacitu",
+}
+_REJECTED_DETAILS = (
+    ("expected an MPSV DruhSocialniSluzby code, a § or a name of z. 108/2006 Sb.",
+     "očekávám kód druhu služby MPSV (DruhSocialniSluzby), § nebo název podle z. 108/2006 Sb."),
+    ("expected a 6-digit KOD_OBEC of an existing obec", "očekávám šestimístný kód existující obce (KOD_OBEC)"),
+    ("expected YYYY-MM-DD or D. M. YYYY", "očekávám RRRR-MM-DD nebo D. M. RRRR"),
+    ("expected one of ", "očekávám jednu z hodnot "),
+)
+
+
+def rejected_reason(reason: object, *, short: bool = False) -> str:
+    """A loader's reason for rejecting a record, in Czech (``short``: without the "(očekávám …)" details).
+
+    A reason this vocabulary does not know comes back as it is.
+    """
+    gist, _, detail = str(reason).partition(" (")
+    czech = _REJECTED_REASONS.get(gist, gist)
+    if short or not detail:
+        return czech
+    for english, text in _REJECTED_DETAILS:
+        detail = detail.replace(english, text)
+    return f"{czech} ({detail}"
+
+
+def rejected_in_czech(rejected: pd.DataFrame) -> pd.DataFrame:
+    """The rejected records with Czech reasons and column names (headers stay; see :data:`REJECTED_LABELS`)."""
+    out = rejected.copy()
+    if len(out):
+        out["reason"] = out["reason"].map(rejected_reason)
+        out["column"] = out["column"].map(lambda name: column_label(str(name)))
+    return out
 
 
 def rejected_line(rejected: pd.DataFrame, hint: str | None = None) -> str:
@@ -473,7 +522,8 @@ def rejected_line(rejected: pd.DataFrame, hint: str | None = None) -> str:
     if rejected.empty:
         return "vstup služeb: žádný záznam nebyl vyřazen"
     # Count by reason over all input files: the line is a gist, the counts table has the files.
-    keys = rejected["column"].astype(str) + ": " + rejected["reason"].map(rejected_reason)
+    keys = (rejected["column"].map(lambda name: column_label(str(name))) + ": "
+            + rejected["reason"].map(lambda reason: rejected_reason(reason, short=True)))
     reasons = "; ".join(f"{n}× {key}" for key, n in keys.value_counts(sort=False).sort_values(ascending=False,
                                                                                              kind="stable").items())
     n = len(rejected)

@@ -157,14 +157,16 @@ def test_rejected_records_are_counted_on_stderr_and_written_on_request(tmp_path,
     err = capsys.readouterr().err
     line = next(line for line in err.splitlines() if "vyřazeno" in line)
     assert "vyřazeno 59 záznamů vstupu služeb" in line
-    assert "41× obec_code: unknown or missing obec code" in line and "18× service_id: duplicate record" in line
+    # reasons and columns in Czech (the vocabulary translates the loader's reasons)
+    assert "41× Kód obce: neznámý nebo chybějící kód obce" in line and "18× ID služby: duplicitní záznam" in line
     assert "--rejected SOUBOR.csv" in line
     rejected = tmp_path / "vyrazene.csv"
     assert main([*BASE, "--no-access", "--rejected", str(rejected)]) == 0
     assert f"vyřazené záznamy: {rejected} (59 řádků)" in capsys.readouterr().err
     table = pd.read_csv(rejected, sep=";", encoding="utf-8-sig", dtype=str)
     assert list(table.columns) == ["Soubor", "Záznam", "Sloupec", "Důvod", "Hodnota"]
-    assert table["Sloupec"].value_counts().to_dict() == {"obec_code": 41, "service_id": 18}
+    assert table["Sloupec"].value_counts().to_dict() == {"Kód obce": 41, "ID služby": 18}
+    assert table["Důvod"].str.startswith(("neznámý nebo chybějící kód obce (očekávám", "duplicitní záznam")).all()
 
 
 def _own_services(folder) -> str:
