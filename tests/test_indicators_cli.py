@@ -188,7 +188,7 @@ def test_services_files_combine_the_catalogue_and_an_own_list(tmp_path, capsys):
     assert main(["indicators", "--region", "Otrokovicko", "--level", "obec", "--services", "13", "--no-access",
                  "--services-file", "", "--services-file", own, "-o", str(path)]) == 0
     err = capsys.readouterr().err
-    assert "vyřazeno 60 záznamů" in err and "42× obec_code" in err  # the catalogue's 59 and the bad own row
+    assert "vyřazeno 60 záznamů" in err and "42× Kód obce" in err  # the catalogue's 59 and the bad own row
     dedina = pd.read_parquet(path).set_index("unit_code").loc["588814"]
     assert dedina["capacity_residential_beds"] == 30 and dedina["n_services"] == 1
 

@@ -1,51 +1,18 @@
-"""The Czech words of kpss: column labels, units, number formats, texts of rejected records.
-
-Indicator tables use English column names (``per_1000_residential_beds``) and
-shares as 0–1; users read Czech ("Kapacita – pobytová, lůžka na 1 000 obyv. 65+",
-"12,3 %"). Every table, report, XLSX, map legend and CLI message takes its words
-from here:
-
-- :func:`column_label` names any column of the indicator, comparison, need,
-  white-spot and distance tables, including the generated ones
-  (``capacity_<measure>``, ``rank_<indicator>``, ``<indicator>_vs_kraj`` …);
-  :func:`short_label` for a terminal; :func:`indicator_label` for a map legend;
-  :data:`POPULATION_LABELS` and :data:`LEVEL_LABELS` for populations and levels.
-- :func:`format_number` is the one Czech number format (``1 234,5``, true minus);
-  :func:`format_value` applies a column's Excel format (:func:`number_format`) on
-  top of it; :func:`capacity_text` says ``32 lůžek``.
-- :func:`to_czech` / :func:`to_czech_text` relabel a whole table;
-  :func:`table_description` describes it (sheet "Popis" of the XLSX, written by
-  :func:`kpss_lib.fileio.write_table`).
-- :func:`rejected_line`, :data:`REJECTED_LABELS`, :func:`rejected_reason` speak about
-  the records of the services input that were rejected.
-"""
+"""Czech labels of the indicator tables' columns, their number formats, legends; tables relabelled."""
 from __future__ import annotations
 
-import math
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from kpss_lib.errors import UnknownValueError
 from kpss_lib.indicators.coverage import FORM_KEYS, UNIT_KEYS
-from kpss_lib.indicators.planning import STATE_ORDER, state_key
 from kpss_lib.load.datapaq import DATAPAQ_INDICATORS
-from kpss_lib.load.services import CATALOGUE_FILE
 from kpss_lib.load.territory import LEVEL_LABELS, POPULATION_LABELS
-
-__all__ = ["BOOLEAN", "LEVEL_LABELS", "NO_DATA_LABEL", "OUTPUT_FORMATS", "POPULATION_LABELS", "REJECTED_LABELS",
-           "capacity_text", "column_label", "datapaq_source_text", "format_number", "format_value",
-           "indicator_label", "main_columns", "measure_label", "number_format", "rejected_line",
-           "rejected_in_czech", "rejected_reason", "services_input_text", "short_label", "table_description", "target_phrase",
-           "to_czech", "to_czech_planning", "to_czech_text", "PLANNING_LABELS"]
+from kpss_lib.vocabulary.numbers import _NBSP, BOOLEAN, format_value
 
 OUTPUT_FORMATS = (".csv", ".xlsx", ".parquet")
-#: What a map legend or a number shows for a missing value.
-NO_DATA_LABEL = "bez dat"
-_NBSP = "\u00a0"
-_MINUS = "\u2212"
 
 _STATIC = {
     "unit_code": "Kód jednotky", "unit_name": "Územní jednotka", "level": "Úroveň",
@@ -87,9 +54,6 @@ _SUFFIXES = {
 _FORMS_CZ = {key: form for form, key in FORM_KEYS.items()}
 _UNITS_CZ = {key: unit for unit, key in UNIT_KEYS.items()}
 _MEASURES = {f"{fk}_{uk}": f"{_FORMS_CZ[fk]}, {_UNITS_CZ[uk]}" for fk in _FORMS_CZ for uk in _UNITS_CZ}
-BOOLEAN = {True: "ano", False: "ne"}
-
-
 def measure_label(key: str) -> str:
     """Czech name of a capacity measure: "residential_beds" → "pobytová, lůžka"."""
     try:
@@ -226,30 +190,6 @@ def table_description(table: pd.DataFrame, *, region: str | None = None, level: 
     }
 
 
-def format_value(value: object, fmt: str | None) -> str:
-    """A table value as Czech text for printing (1 234,5; 12,3 %; ano/ne), following an Excel format.
-
-    Numbers go through :func:`format_number`; ``fmt`` (from :func:`number_format`)
-    gives the decimals, a percentage (×100, " %") and a leading "+" for positive
-    differences. Missing values give "–", text is returned as it is.
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return "–"
-    if isinstance(value, (bool, np.bool_)):
-        return BOOLEAN[bool(value)]
-    if not isinstance(value, (int, float, np.integer, np.floating)) or fmt is None:
-        return str(value)
-    value = float(value)
-    if math.isinf(value):
-        return "∞"
-    head = fmt.split(";")[0]
-    percent = fmt.endswith("%") or "%;" in fmt
-    number = value * 100 if percent else value
-    decimals = len(head.split(".")[1].rstrip("%")) if "." in head else 0
-    sign = "+" if fmt.startswith("+") and round(number, decimals) > 0 else ""
-    return f"{sign}{format_number(number, decimals)}{' %' if percent else ''}"
-
-
 _SHORT_FORMS = {"residential": "pob.", "ambulatory": "amb.", "field": "ter."}
 _SHORT = {
     "unit_name": "Jednotka", "region_name": "Území", "population": "Cílová pop.", "pop_total": "Obyv.",
@@ -320,80 +260,6 @@ def to_czech_text(frame: pd.DataFrame, population: str | None = None, *, short: 
     return czech
 
 
-# --------------------------------------------------------------------------- numbers and units
-
-def format_number(value: object, decimals: int = 0) -> str:
-    """Format a number the Czech way: ``1 234,5`` (no-break space, decimal comma).
-
-    Parameters
-    ----------
-    value : number
-        The value; ``None``, NaN and infinities give :data:`NO_DATA_LABEL`.
-    decimals : int, default 0
-        Digits after the decimal comma.
-
-    Returns
-    -------
-    str
-        e.g. ``format_number(1234.5, 1) == "1\\u00a0234,5"``, ``format_number(-3, 0) == "−3"``
-        (a true minus sign).
-    """
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return NO_DATA_LABEL
-    if not math.isfinite(number):
-        return NO_DATA_LABEL
-    rounded = round(number, decimals)
-    text = f"{abs(rounded):,.{decimals}f}".replace(",", _NBSP).replace(".", ",")
-    return (_MINUS + text) if rounded < 0 else text
-
-
-# Czech plural forms (1 / 2-4 / 5+) of the capacity units of the MPSV register.
-_CAPACITY_FORMS: dict[str, tuple[str, str, str]] = {
-    "lůžka": ("lůžko", "lůžka", "lůžek"),
-    "klienti": ("klient", "klienti", "klientů"),
-    "kontakty": ("kontakt", "kontakty", "kontaktů"),
-    "intervence": ("intervence", "intervence", "intervencí"),
-    "hovory": ("hovor", "hovory", "hovorů"),
-}
-_CAPACITY_CODES = {"luzka": "lůžka", "klient": "klienti", "kontakt": "kontakty", "interv": "intervence",
-                   "hovor": "hovory"}
-
-
-def capacity_text(capacity: object, unit: object) -> str:
-    """Registered capacity with its unit in Czech: ``32 lůžek``, ``1 klient``, ``3 hovory``.
-
-    Parameters
-    ----------
-    capacity : number
-        Registered maximum capacity; missing gives ``"kapacita neuvedena"``.
-    unit : str
-        ``lůžka``, ``klienti``, ``kontakty``, ``intervence``, ``hovory`` (or the MPSV codes
-        ``luzka``, ``klient``, ...); any other unit gives ``"Kapacita: 32 (unit)"``.
-
-    Returns
-    -------
-    str
-        Plain text (not escaped).
-    """
-    try:
-        number = float(capacity)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        number = math.nan
-    if not math.isfinite(number):
-        return "kapacita neuvedena"
-    unit_text = "" if unit is None or (isinstance(unit, float) and math.isnan(unit)) else str(unit).strip()
-    unit_text = _CAPACITY_CODES.get(unit_text, unit_text)
-    forms = _CAPACITY_FORMS.get(unit_text)
-    if forms is None or number != int(number):
-        shown = format_number(number, 0 if number == int(number) else 1)
-        return f"Kapacita: {shown} ({unit_text})" if unit_text else f"Kapacita: {shown}"
-    whole = int(number)
-    form = forms[0] if whole == 1 else forms[1] if 2 <= whole <= 4 else forms[2]
-    return f"{format_number(whole)} {form}"
-
-
 _FORM_ADJECTIVES = {"residential": "pobytových", "ambulatory": "ambulantních", "field": "terénních"}
 _UNIT_NOUNS = {"beds": ("Lůžka", "lůžek"), "clients": ("Klienti", "klientů"), "contacts": ("Kontakty", "kontaktů"),
                "interventions": ("Intervence", "intervencí"), "calls": ("Hovory", "hovorů")}
@@ -448,167 +314,3 @@ def indicator_label(column: str, population_label: str = "obyvatel") -> tuple[st
 def target_phrase(population: str) -> str:
     """The target population as it reads after "na 1 000": "65+" → "obyvatel 65+"."""
     return POPULATION_LABELS[population].replace("obyvatelé", "obyvatel")
-
-
-# --------------------------------------------------------------------------- inputs and rejected records
-
-#: Czech column labels of the rejected-records table (CSV/XLSX and notebooks).
-REJECTED_LABELS = {"file": "Soubor", "record": "Záznam", "column": "Sloupec", "reason": "Důvod",
-                   "value": "Hodnota", "n_records": "Počet záznamů"}
-
-
-# The loader's reasons (English, as in its error messages) in Czech; details "(expected …)" follow.
-_REJECTED_REASONS = {
-    "missing service id": "chybí ID služby",
-    "IČO must be 8 digits": "IČO musí mít 8 číslic",
-    "unknown service type": "neznámý druh služby",
-    "unknown form of provision": "neznámá forma poskytování",
-    "unknown capacity unit": "neznámá jednotka kapacity",
-    "capacity missing or not a number": "kapacita chybí nebo není číslo",
-    "negative capacity": "záporná kapacita",
-    "unknown or missing obec code": "neznámý nebo chybějící kód obce",
-    "not a date": "není datum",
-    "the provision ends before it starts": "poskytování končí dřív, než začne",
-    "unknown status": "neznámý stav",
-    "duplicate record of the same service, form, capacity unit and place":
-        "duplicitní záznam téže služby, formy, jednotky kapacity a místa",
-    "duplicated service id with a different provider or type than its first record":
-        "opakované ID služby s jiným poskytovatelem nebo druhem než v jejím prvním záznamu",
-    "the same service, form and unit has different capacities at different places":
-        "táž služba, forma a jednotka kapacity má na různých místech různou kapacitu",
-}
-_REJECTED_DETAILS = (
-    ("expected an MPSV DruhSocialniSluzby code, a § or a name of z. 108/2006 Sb.",
-     "očekávám kód druhu služby MPSV (DruhSocialniSluzby), § nebo název podle z. 108/2006 Sb."),
-    ("expected a 6-digit KOD_OBEC of an existing obec", "očekávám šestimístný kód existující obce (KOD_OBEC)"),
-    ("expected YYYY-MM-DD or D. M. YYYY", "očekávám RRRR-MM-DD nebo D. M. RRRR"),
-    ("expected one of ", "očekávám jednu z hodnot "),
-)
-
-
-def rejected_reason(reason: object, *, short: bool = False) -> str:
-    """A loader's reason for rejecting a record, in Czech (``short``: without the "(očekávám …)" details).
-
-    A reason this vocabulary does not know comes back as it is.
-    """
-    gist, _, detail = str(reason).partition(" (")
-    czech = _REJECTED_REASONS.get(gist, gist)
-    if short or not detail:
-        return czech
-    for english, text in _REJECTED_DETAILS:
-        detail = detail.replace(english, text)
-    return f"{czech} ({detail}"
-
-
-def rejected_in_czech(rejected: pd.DataFrame) -> pd.DataFrame:
-    """The rejected records with Czech reasons and column names (headers stay; see :data:`REJECTED_LABELS`)."""
-    out = rejected.copy()
-    if len(out):
-        out["reason"] = out["reason"].map(rejected_reason)
-        out["column"] = out["column"].map(lambda name: column_label(str(name)))
-    return out
-
-
-def rejected_line(rejected: pd.DataFrame, hint: str | None = None) -> str:
-    """One Czech line about rejected records, e.g. "vyřazeno 59 záznamů vstupu služeb: 41× …; 18× …".
-
-    Parameters
-    ----------
-    rejected : DataFrame
-        ``ServiceData.rejected`` (``file, record, column, reason, value``).
-    hint : str, optional
-        How to get them all, appended after a semicolon (e.g. "celý seznam: --rejected SOUBOR.csv").
-    """
-    if rejected.empty:
-        return "vstup služeb: žádný záznam nebyl vyřazen"
-    # Count by reason over all input files: the line is a gist, the counts table has the files.
-    keys = (rejected["column"].map(lambda name: column_label(str(name))) + ": "
-            + rejected["reason"].map(lambda reason: rejected_reason(reason, short=True)))
-    reasons = "; ".join(f"{n}× {key}" for key, n in keys.value_counts(sort=False).sort_values(ascending=False,
-                                                                                             kind="stable").items())
-    n = len(rejected)
-    # Czech agreement: vyřazen 1 záznam, vyřazeny 2–4 záznamy, vyřazeno 5 záznamů
-    verb, noun = ("vyřazen", "záznam") if n == 1 else ("vyřazeny", "záznamy") if n <= 4 else ("vyřazeno", "záznamů")
-    line = f"{verb} {n} {noun} vstupu služeb ({'není' if n == 1 else 'nejsou'} v žádném ukazateli): {reasons}"
-    return f"{line}; {hint}" if hint else line
-
-
-def services_input_text(chosen: "str | Path | None | list[str | Path | None]") -> str:
-    """Czech description of a services input (as :func:`kpss_lib.study.services_input` gives it).
-
-    E.g. "katalog služeb pro seniory z registru poskytovatelů MPSV
-    (socialni_sluzby_seniori_2026-09.csv; …)" or "katalog … + soubor planovane.xlsx".
-    """
-    parts = chosen if isinstance(chosen, list) else [chosen]
-    texts = [f"katalog služeb pro seniory z registru poskytovatelů MPSV ({CATALOGUE_FILE}; jen služby "
-             "s cílovou skupinou senioři)" if part is None else f"soubor {Path(part).name}" for part in parts]
-    return " + ".join(texts)
-
-
-def datapaq_source_text() -> str:
-    """Czech source line of the DataPAQ indicators with their reference years (from the loader's columns)."""
-    items = [f"{label.removesuffix(' (%)').lower()} {year}" for _, label, year in DATAPAQ_INDICATORS.values()]
-    return "DataPAQ (PAQ Research): " + ", ".join(items)
-
-
-# --------------------------------------------------------------------------- planning tables
-
-#: Czech labels of the columns of the planning tables (this module's results and the
-#: loaders' tables), for reports and exported files. Columns of the territory (``orp_code``,
-#: ``obec_name`` …) are left to :func:`to_czech`.
-PLANNING_LABELS = {
-    "project_id": "ID projektu", "name": "Název", "programme": "Program", "start": "Začátek", "end": "Konec",
-    "total_czk": "Celkové náklady [Kč]", "note": "Poznámka", "population": "Obyvatelé území",
-    "czk_per_inhabitant": "Kč na obyvatele", "czk_per_inhabitant_per_year": "Kč na obyvatele a rok",
-    "year": "Rok", "months": "Měsíců", "share": "Podíl [%]", "amount_czk": "Částka [Kč]",
-    "source_kind": "Druh zdroje",
-    "file": "Soubor", "record": "Záznam", "column": "Sloupec", "reason": "Důvod", "value": "Hodnota",
-    "partner_id": "ID partnera", "kind": "Druh", "triad_role": "Role v triádě", "ico": "IČO", "country": "Stát",
-    "role_in_project": "Role v projektu", "member_note": "Poznámka k účasti", "n_members": "Počet partnerů",
-    "participates": "Účastní se", "n_partners": "Počet partnerů", "partners": "Partneři", "projects": "Projekty",
-    "target_group_id": "ID cílové skupiny", "target_group_name": "Cílová skupina", "goal_id": "ID cíle",
-    "goal_name": "Cíl", "measure_id": "ID opatření", "measure_name": "Opatření", "start_year": "Od roku",
-    "end_year": "Do roku", "state": "Stav", "state_previous": "Stav v předchozím roce", "changed": "Změna stavu",
-    "problem": "Problém", "indicator_name": "Ukazatel", "target_value": "Cílová hodnota", "unit": "Jednotka",
-    "actual": "Skutečná hodnota", "actual_previous": "Skutečná hodnota v předchozím roce",
-    "actual_change": "Změna skutečné hodnoty", "spent_czk": "Čerpáno [Kč]",
-    "spent_previous": "Čerpáno v předchozím roce [Kč]", "attainment": "Plnění ukazatele [%]",
-    "indicator_attainment": "Průměrné plnění ukazatelů [%]", "n_measures": "Počet opatření",
-    "n_indicators": "Opatření s ukazatelem", "n_goals": "Počet cílů", "n_service_kind": "Opatření o druhu služby",
-    "service_type": "Druh služby", "form": "Forma", "capacity_unit": "Jednotka kapacity", "capacity": "Kapacita",
-    "n_services": "Počet služeb", "coverage": "Pokrytí vstupními daty",
-    **{f"n_{state_key(s)}": f"Opatření: {s}" for s in STATE_ORDER},
-    **{f"share_{state_key(s)}": f"Podíl opatření: {s} [%]" for s in STATE_ORDER},
-}
-
-
-def _is_share(name: str) -> bool:
-    return name in ("share", "attainment", "indicator_attainment") or name.startswith("share_") \
-        or name.endswith(" [podíl]")
-
-
-def to_czech_planning(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of a planning table for people: Czech column labels, shares as percentages.
-
-    Shares (``share``, ``share_*``, ``<kind> [podíl]``, ``attainment``,
-    ``indicator_attainment``; 0–1) become percentages rounded to 0.1 (``0.7999997`` →
-    ``80.0`` under a label ending ``[%]``); amounts in Kč are rounded to the haléř.
-    Other columns keep their values; names not in :data:`PLANNING_LABELS` keep their
-    names (territory columns are labelled by :func:`to_czech`, which
-    :func:`kpss_lib.fileio.write_table` applies on its own).
-    """
-    out = pd.DataFrame(frame).copy()
-    labels = {}
-    for column in out.columns:
-        name = str(column)
-        if _is_share(name):
-            out[column] = (pd.to_numeric(out[column], errors="coerce") * 100).round(1)
-        elif (name.endswith(("_czk", "[Kč]")) or name.startswith("czk_")) and pd.api.types.is_float_dtype(out[column]):
-            out[column] = out[column].round(2)
-        if name.endswith(" [podíl]"):
-            labels[column] = name[: -len(" [podíl]")] + " – podíl [%]"
-        else:
-            labels[column] = PLANNING_LABELS.get(name, column)
-    out = out.rename(columns=labels)
-    out.attrs = dict(frame.attrs)
-    return out
