@@ -11,7 +11,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -139,3 +139,100 @@ def write_table_atomic(frame: "pd.DataFrame", path: str | os.PathLike) -> Path:
         else:
             safe.to_excel(temporary, index=False)
     return path
+
+
+def _atomic(path: Path, write) -> Path:
+    with atomic_path(path) as temporary:
+        write(temporary)
+    return path
+
+
+def _describe_rows(metadata: "Mapping[str, object]") -> "pd.DataFrame":
+    import pandas as pd
+
+    rows = []
+    for key, value in metadata.items():
+        if isinstance(value, (list, tuple)):
+            value = "; ".join(str(v) for v in value) if value else "–"
+        rows.append({"Položka": key, "Hodnota": "" if value is None else str(value)})
+    return pd.DataFrame(rows, columns=["Položka", "Hodnota"])
+
+
+def write_table(
+    frame: "pd.DataFrame",
+    path: str | Path,
+    *,
+    population: str | None = None,
+    metadata: "Mapping[str, object] | None" = None,
+    sheet_name: str = "Ukazatele",
+) -> Path:
+    """Write a table by the file's suffix, atomically (a failed write leaves nothing behind).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        English column names (as the indicator functions return them).
+    path : str or Path
+        ``.csv``: Czech labels, ``;`` separated, decimal comma, UTF-8 with BOM;
+        ``.xlsx``: Czech labels and number formats, frozen header, plus a sheet
+        "Popis" with ``metadata``; ``.parquet``: English names, exact values.
+        Labels and formats come from :mod:`kpss_lib.vocabulary`.
+    population : str, optional
+        Target population key for the labels (default ``frame.attrs["population"]``).
+    metadata : mapping, optional
+        Czech key → value lines describing the table (region, selection, sources…).
+    sheet_name : str, default "Ukazatele"
+
+    Raises
+    ------
+    UnknownValueError
+        for another suffix.
+    """
+    import pandas as pd
+
+    from kpss_lib.vocabulary import OUTPUT_FORMATS, number_format, to_czech  # vocabulary imports the loaders
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in OUTPUT_FORMATS:
+        raise UnknownValueError(
+            f"output {str(path)!r}: unsupported file type {suffix or '(none)'!r}; expected one of "
+            f"{', '.join(OUTPUT_FORMATS)}")
+    population = population or frame.attrs.get("population")
+    plain = pd.DataFrame(frame.drop(columns="geometry") if "geometry" in frame.columns else frame)
+    if suffix == ".parquet":
+        def write(tmp: Path) -> None:
+            table = plain.copy()
+            table.attrs = {}
+            table.to_parquet(tmp, index=False)
+        return _atomic(path, write)
+
+    czech = spreadsheet_safe(to_czech(plain, population))  # text from data must not run as an Excel formula
+    floats = [c for c in czech.columns if pd.api.types.is_float_dtype(czech[c])]
+    if suffix == ".csv":
+        def write(tmp: Path) -> None:
+            rounded = czech.copy()
+            rounded[floats] = rounded[floats].round(6)
+            rounded.to_csv(tmp, index=False, sep=";", decimal=",", encoding="utf-8-sig")
+        return _atomic(path, write)
+
+    formats = [number_format(str(c)) for c in plain.columns]
+
+    def write(tmp: Path) -> None:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            czech.to_excel(writer, sheet_name=sheet_name, index=False)
+            sheet = writer.sheets[sheet_name]
+            sheet.freeze_panes = "A2"
+            for position, (label, fmt) in enumerate(zip(czech.columns, formats), start=1):
+                letter = sheet.cell(row=1, column=position).column_letter
+                values = czech.iloc[:, position - 1].astype(str).str.len()
+                width = max([min(len(str(label)), 40), *(values.head(200).tolist() or [0])])
+                sheet.column_dimensions[letter].width = min(max(10, width + 2), 60)
+                if fmt:
+                    for (cell,) in sheet.iter_rows(min_row=2, min_col=position, max_col=position):
+                        cell.number_format = fmt
+            if metadata:
+                spreadsheet_safe(_describe_rows(metadata)).to_excel(writer, sheet_name="Popis", index=False)
+                writer.sheets["Popis"].column_dimensions["A"].width = 28
+                writer.sheets["Popis"].column_dimensions["B"].width = 100
+    return _atomic(path, write)

@@ -247,7 +247,7 @@ def test_formula_text_from_data_is_never_a_live_formula(tmp_path, suffix):
 
 
 def test_indicator_tables_neutralise_formula_text(tmp_path):
-    from kpss_lib.labels import write_table
+    from kpss_lib.fileio import write_table
 
     frame = pd.DataFrame({"orp_name": ["=cmd|' /C calc'!A0", "Zlín"], "pop_total": [1, 2]})
     path = write_table(frame, tmp_path / "t.xlsx", metadata={"Oblast": "@SUM(1)"})

@@ -157,14 +157,16 @@ def test_rejected_records_are_counted_on_stderr_and_written_on_request(tmp_path,
     err = capsys.readouterr().err
     line = next(line for line in err.splitlines() if "vyřazeno" in line)
     assert "vyřazeno 59 záznamů vstupu služeb" in line
-    assert "41× obec_code: unknown or missing obec code" in line and "18× service_id: duplicate record" in line
+    # reasons and columns in Czech (the vocabulary translates the loader's reasons)
+    assert "41× Kód obce: neznámý nebo chybějící kód obce" in line and "18× ID služby: duplicitní záznam" in line
     assert "--rejected SOUBOR.csv" in line
     rejected = tmp_path / "vyrazene.csv"
     assert main([*BASE, "--no-access", "--rejected", str(rejected)]) == 0
     assert f"vyřazené záznamy: {rejected} (59 řádků)" in capsys.readouterr().err
     table = pd.read_csv(rejected, sep=";", encoding="utf-8-sig", dtype=str)
     assert list(table.columns) == ["Soubor", "Záznam", "Sloupec", "Důvod", "Hodnota"]
-    assert table["Sloupec"].value_counts().to_dict() == {"obec_code": 41, "service_id": 18}
+    assert table["Sloupec"].value_counts().to_dict() == {"Kód obce": 41, "ID služby": 18}
+    assert table["Důvod"].str.startswith(("neznámý nebo chybějící kód obce (očekávám", "duplicitní záznam")).all()
 
 
 def _own_services(folder) -> str:
@@ -186,7 +188,7 @@ def test_services_files_combine_the_catalogue_and_an_own_list(tmp_path, capsys):
     assert main(["indicators", "--region", "Otrokovicko", "--level", "obec", "--services", "13", "--no-access",
                  "--services-file", "", "--services-file", own, "-o", str(path)]) == 0
     err = capsys.readouterr().err
-    assert "vyřazeno 60 záznamů" in err and "42× obec_code" in err  # the catalogue's 59 and the bad own row
+    assert "vyřazeno 60 záznamů" in err and "42× Kód obce" in err  # the catalogue's 59 and the bad own row
     dedina = pd.read_parquet(path).set_index("unit_code").loc["588814"]
     assert dedina["capacity_residential_beds"] == 30 and dedina["n_services"] == 1
 
@@ -230,3 +232,21 @@ def test_map_write_error_names_the_path(tmp_path, capsys):
     target = blocker / "mapa.html"
     assert main([*MAP, "--services", "13", "-o", str(target)]) == 2
     assert f"kpss map: error: {target}: cannot write the map" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flags, shown, absent", [
+    (["--forms", "ambulantní"], "Klienti ambulantních služeb na 1\u00a0000", "Klienti terénních služeb"),
+    (["--forms", "terénní", "--target-group", "senioři", "--categories", "služby sociální péče"],
+     "Klienti terénních služeb na 1\u00a0000", "Klienti ambulantních služeb"),
+])
+def test_map_takes_the_selection_flags_of_indicators(tmp_path, capsys, flags, shown, absent):
+    """kpss map and kpss indicators share one parser of the selection: --forms, --categories, --target-group."""
+    out = tmp_path / "mapa.html"
+    assert main([*MAP, "--services", "pečovatelská služba", *flags, "--no-markers", "-o", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert shown in page and absent not in page
+    assert main(["indicators", "--region", "Zlínský kraj", "--services", "pečovatelská služba", *flags,
+                 "-o", str(tmp_path / "t.parquet")]) == 0
+    table = pd.read_parquet(tmp_path / "t.parquet")
+    kind = "ambulatory" if "ambulantní" in flags else "field"
+    assert [c for c in table.columns if c.startswith("per_1000_")] == [f"per_1000_{kind}_clients"]

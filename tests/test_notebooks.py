@@ -68,29 +68,41 @@ def _texts(book_path: Path, kinds: tuple[str, ...]) -> str:
                      for kind in kinds if "data" in out)
 
 
+def _report(executed: Path) -> str:
+    """The HTML report ``kpss run`` makes of an executed notebook (Markdown rendered, no code)."""
+    from kpss_lib.report import export_report
+
+    return export_report(executed, executed.with_suffix(".html")).read_text(encoding="utf-8")
+
+
+_OWN_COLUMNS = ["id_sluzby", "nazev_sluzby", "poskytovatel", "ico", "druh", "forma", "kapacita", "jednotka_kapacity",
+                "kod_obce", "adresa", "lat", "lon", "datum_od", "datum_do", "stav"]
+_PLANNED_HOME = ["vlastni-1", "Domov Nová Dědina (plán)", "Obec Nová Dědina", "", "domovy pro seniory", "pobytová",
+                 "30", "lůžka", "588814", "", "", "", "2027-01-01", "", "plánovaná"]
+
+
 def test_coverage_notebook_with_own_services_escapes_and_dates_from_the_data(tmp_path, data_dir):
     """Another catalogue (its date in the name) plus an analyst's template whose name and a bad row hold HTML."""
     catalogue = tmp_path / "socialni_sluzby_seniori_2027-03.csv"
     catalogue.write_bytes((data_dir / "socialni_sluzby_seniori_2026-09.csv").read_bytes())
     own = tmp_path / "vlastni_<b>x.csv"
-    columns = ["id_sluzby", "nazev_sluzby", "poskytovatel", "ico", "druh", "forma", "kapacita", "jednotka_kapacity",
-               "kod_obce", "adresa", "lat", "lon", "datum_od", "datum_do", "stav"]
-    pd.DataFrame([["vlastni-1", "Domov Nová Dědina (plán)", "Obec Nová Dědina", "", "domovy pro seniory",
-                   "pobytová", "30", "lůžka", "588814", "", "", "", "2027-01-01", "", "plánovaná"],
+    pd.DataFrame([_PLANNED_HOME,
                   ["vlastni-2", "Domov nikde", "Nikdo", "", "13", "pobytová", "10", "lůžka", "<b>999</b>", "",
-                   "", "", "", "", "plánovaná"]], columns=columns).to_csv(own, sep=";", index=False)
+                   "", "", "", "", "plánovaná"]], columns=_OWN_COLUMNS).to_csv(own, sep=";", index=False)
     _run("coverage_map", tmp_path, region="Otrokovicko", level="obec", services="13",
          services_file=[str(catalogue), str(own)])
     executed = tmp_path / "coverage_map.out.ipynb"
     markdown = _texts(executed, ("text/markdown",))
     html_out = _texts(executed, ("text/html",))
+    page = _report(executed)
     assert "Vyřazené záznamy" in "\n".join(c.source for c in nbformat.read(executed, as_version=4).cells)
     # which input, and its date read from the file name, not a date written in the notebook
-    assert "soubor socialni_sluzby_seniori_2027-03.csv + soubor vlastni_&lt;b&gt;x.csv" in markdown
-    assert "(3/2027)" in markdown and "9/2026" not in markdown and "září 2026" not in markdown
+    # (Markdown escapes the names, so the rendered report shows them as they are)
+    assert "soubor socialni_sluzby_seniori_2027-03.csv + soubor vlastni_&lt;b&gt;x.csv" in page
+    assert "(3/2027)" in page and "9/2026" not in markdown and "září 2026" not in markdown
     assert "vyřazeno 60 záznamů vstupu služeb" in markdown.lower()
     # data text never goes into the page as markup
-    assert "<b>x" not in markdown + html_out and "<b>999</b>" not in html_out
+    assert "<b>x" not in markdown + html_out + page and "<b>999</b>" not in html_out + page
     assert "&lt;b&gt;999&lt;/b&gt;" in html_out and "Důvod" in html_out
     out = tmp_path / "out"
     rejected = pd.read_csv(out / "vyrazene_zaznamy.csv", sep=";", encoding="utf-8-sig", dtype=str)
@@ -100,6 +112,20 @@ def test_coverage_notebook_with_own_services_escapes_and_dates_from_the_data(tmp
     assert dedina["Kapacita – pobytová, lůžka"] == 30  # the planned home counts
     description = pd.read_excel(out / "ukazatele.xlsx", sheet_name="Popis").set_index("Položka")["Hodnota"]
     assert description["Vstup služeb"].endswith("soubor vlastni_<b>x.csv")
+
+
+@pytest.mark.parametrize("name, parameters", [
+    ("coverage_map", {"region": "Otrokovicko", "level": "obec"}),
+    ("compare_regions", {"regions": ["ORP Otrokovice", "Otrokovicko"], "within": ""}),
+])
+def test_a_services_file_named_like_a_link_stays_text_in_the_report(tmp_path, data_dir, name, parameters):
+    """A file named ``…[a](javascript:alert(98)).csv`` is shown by name, never as a clickable link."""
+    own = tmp_path / "vlastni[a](javascript:alert(98)).csv"
+    pd.DataFrame([_PLANNED_HOME], columns=_OWN_COLUMNS).to_csv(own, sep=";", index=False)
+    _run(name, tmp_path, services="13", services_file=["", str(own)], **parameters)
+    page = _report(tmp_path / f"{name}.out.ipynb")
+    assert "soubor vlastni[a](javascript:alert(98)).csv" in page
+    assert re.search(r"""(href|src)\s*=\s*["']?\s*javascript:""", page, re.IGNORECASE) is None
 
 
 def test_coverage_notebook_maps_the_largest_measure(tmp_path, data_dir):

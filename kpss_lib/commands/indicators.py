@@ -3,18 +3,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
-from kpss_lib import analysis
-from kpss_lib.errors import OutputError, RegionNotFoundError, UnknownValueError
+from kpss_lib import study as studies
+from kpss_lib.commands.options import add_study_arguments, open_study_of, report_rejected, writing
+from kpss_lib.errors import RegionNotFoundError, UnknownValueError
+from kpss_lib.fileio import write_table
 from kpss_lib.indicators.coverage import LEVEL_COLUMNS
-from kpss_lib.indicators.selection import Selection
-from kpss_lib.labels import OUTPUT_FORMATS, main_columns, table_description, to_czech_text, write_table
-from kpss_lib.load.territory import POPULATION_GROUPS, POPULATION_LABELS
+from kpss_lib.sections import input_description
+from kpss_lib.vocabulary import (OUTPUT_FORMATS, POPULATION_LABELS, main_columns, table_description, target_phrase,
+                                 to_czech_text)
 
 TABLES = ("units", "white-spots", "obce", "need")
 
@@ -61,30 +61,6 @@ names it and the closest valid names).
 """
 
 
-@contextmanager
-def writing(path: Path, what: str = "output") -> Iterator[None]:
-    """Turn an ``OSError`` while writing ``path`` into :class:`OutputError` naming the path.
-
-    The writers are atomic, so nothing half-written is left behind either way.
-    """
-    try:
-        yield
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise OutputError(f"{path}: cannot write the {what}: {reason}") from exc
-
-
-def report_rejected(rejected: pd.DataFrame, target: Path | None) -> None:
-    """Write the rejected records to ``target`` (if given) and print one line about them on stderr."""
-    if target is not None:
-        with writing(target, "rejected records"):
-            analysis.write_rejected(rejected, target)
-        print(f"vyřazené záznamy: {target} ({len(rejected)} řádků)", file=sys.stderr)
-    elif not rejected.empty:
-        hint = "celý seznam zapíše volba --rejected SOUBOR.csv"
-        print(f"upozornění: {analysis.rejected_line(rejected, hint)}", file=sys.stderr)
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``kpss indicators`` to the ``kpss`` command."""
     parser = subparsers.add_parser(
@@ -101,25 +77,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help='compare these regions, e.g. --compare "Zlínský kraj" "Jihomoravský kraj"')
     where.add_argument("--compare-within", metavar="REGION",
                        help='compare every unit of --level within this region, e.g. "Zlínský kraj"')
-    what = parser.add_argument_group("selection of services")
-    what.add_argument("--services", action="append", metavar="KIND",
-                      help='kind of service: code, § or name, e.g. "domovy pro seniory", 13, "§ 49" '
-                           "(repeat or separate by commas; default: every service of the input)")
-    what.add_argument("--categories", action="append", metavar="CATEGORY",
-                      help='"sociální poradenství", "služby sociální péče", "služby sociální prevence"')
-    what.add_argument("--forms", action="append", metavar="FORM", help="pobytová, ambulantní, terénní")
-    what.add_argument("--target-group", action="append", metavar="GROUP", dest="target_groups",
-                      help='target group, e.g. senioři, "osoby se zdravotním postižením"')
-    what.add_argument("--capacity-units", action="append", metavar="UNIT",
-                      help="lůžka, klienti, kontakty, intervence, hovory")
-    what.add_argument("--services-file", action="append", metavar="PATH",
-                      help="services input: rpss.json, the catalogue CSV or a kpss template (default: the "
-                           "catalogue in KPSS_DATA_DIR); repeat to combine several, '' stands for the catalogue, "
-                           "e.g. --services-file '' --services-file planovane.xlsx")
+    add_study_arguments(parser)
     how = parser.add_argument_group("indicators")
-    how.add_argument("--population", choices=list(POPULATION_GROUPS),
-                     help="target population (default: by the kind of service, e.g. 65+ for domovy pro "
-                          "seniory; total for a mixed selection)")
     how.add_argument("--radius-km", type=float, default=10.0,
                      help="white spot: no service within this distance (km, default 10)")
     how.add_argument("--terrain-radius-km", type=float, default=15.0,
@@ -140,40 +99,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     out.add_argument("-o", "--output", type=Path, metavar="FILE",
                      help="write to FILE (.csv, .xlsx or .parquet) instead of printing")
     out.add_argument("--all-columns", action="store_true", help="print every column, not only the main ones")
-    out.add_argument("--rejected", type=Path, metavar="FILE",
-                     help="write the records of the services input that were rejected (no obec, duplicates, ...) "
-                          "to FILE (.csv, .xlsx or .parquet); without it a one-line count goes to stderr")
     parser.set_defaults(func=run)
 
 
-def _selection(args: argparse.Namespace) -> Selection:
-    return Selection.from_text(args.services, args.categories, args.forms, args.target_groups,
-                               args.capacity_units)
-
-
-def _table(args: argparse.Namespace, selection: Selection) -> pd.DataFrame:
-    catchment = None if args.no_access else args.catchment_km
-    common = dict(selection=selection, population=args.population, services_file=args.services_file)
+def _study(args: argparse.Namespace) -> studies.Study:
+    settings = studies.Settings(radius_km=args.radius_km, terrain_radius_km=args.terrain_radius_km,
+                                # the white-spots table has no 2SFCA columns: not computed for it
+                                catchment_km=None if args.no_access or args.table == "white-spots"
+                                else args.catchment_km,
+                                terrain_attribution=args.terrain_attribution)
     if args.compare or args.compare_within:
         if args.region:
             raise UnknownValueError("--region cannot be combined with --compare/--compare-within")
-        return analysis.compare_for(args.compare, within=args.compare_within, level=args.level,
-                                    radius_km=args.radius_km, terrain_radius_km=args.terrain_radius_km,
-                                    catchment_km=catchment, terrain_attribution=args.terrain_attribution,
-                                    **common)
+        return open_study_of(args, None, level=args.level, settings=settings, regions=args.compare,
+                             within=args.compare_within)
     if not args.region:
         raise UnknownValueError('give --region (e.g. --region "Zlínský kraj"), --compare or --compare-within')
+    return open_study_of(args, args.region, level=args.level, settings=settings)
+
+
+def _table(args: argparse.Namespace, study: studies.Study) -> pd.DataFrame:
+    if study.regions:
+        return studies.compare_table(study)
     if args.table == "units":
-        return analysis.coverage_table(args.region, args.level, radius_km=args.radius_km,
-                                       terrain_radius_km=args.terrain_radius_km, catchment_km=catchment,
-                                       terrain_attribution=args.terrain_attribution, total=args.total, **common)
+        return studies.coverage_table(study, total=args.total)
     if args.table == "white-spots":
-        return analysis.white_spots_for(args.region, radius_km=args.radius_km,
-                                        terrain_radius_km=args.terrain_radius_km, **common)
+        return studies.white_spots_table(study)
     if args.table == "obce":
-        return analysis.nearest_for(args.region, radius_km=args.radius_km, terrain_radius_km=args.terrain_radius_km,
-                                    catchment_km=catchment, **common)
-    table = analysis.need_for(args.region, args.level)
+        return studies.nearest_table(study)
+    table = studies.need_for(study)
     table.attrs["region"] = args.region
     return table
 
@@ -186,7 +140,8 @@ def run(args: argparse.Namespace) -> int:
                   f"{', '.join(OUTPUT_FORMATS)}", file=sys.stderr)
             return 2
     try:
-        table = _table(args, _selection(args))
+        study = _study(args)
+        table = _table(args, study)
     except (RegionNotFoundError, UnknownValueError) as exc:
         print(f"kpss indicators: error: {exc}", file=sys.stderr)
         return 2
@@ -194,18 +149,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"upozornění: {warning}", file=sys.stderr)
     metadata = table_description(table, level=args.level)
     if args.table != "need" or args.rejected is not None:  # the need table uses no services
-        rejected = analysis.rejected_services(args.services_file)
-        report_rejected(rejected, args.rejected)
-        metadata.update({"Vstup služeb": analysis.services_input_text(args.services_file),
-                         "Vyřazené záznamy vstupu": analysis.rejected_line(rejected)})
+        report_rejected(study.rejected, args.rejected)
+        metadata = input_description(study, table, level=args.level)
     if args.output is not None:
         with writing(args.output, "table"):
             path = write_table(table, args.output, metadata=metadata)
         print(f"zapsáno: {path} ({len(table)} řádků)")
         return 0
     shown = table if args.all_columns else table[main_columns(table)]
-    population = POPULATION_LABELS.get(table.attrs.get("population", ""))
-    per = f"na 1 000 {population.replace('obyvatelé', 'obyvatel')}" if population else None
+    population = table.attrs.get("population")
+    per = f"na 1 000 {target_phrase(population)}" if population in POPULATION_LABELS else None
     header = " | ".join(str(v) for v in (table.attrs.get("region"), table.attrs.get("selection"), per) if v)
     if header:
         print(header)

@@ -13,12 +13,15 @@ import argparse
 import re
 from pathlib import Path
 
-from kpss_lib import analysis
-from kpss_lib.commands.indicators import report_rejected, writing
+from kpss_lib.commands.options import add_study_arguments, open_study_of, report_rejected, writing
 from kpss_lib.config import output_dir
 from kpss_lib.errors import UnknownValueError
 from kpss_lib.fileio import slugify
-from kpss_lib.maps import MAP_LEVELS as LEVELS
+from kpss_lib.study import Settings, Study, with_region
+
+#: Unit levels a map draws.
+LEVELS = ("obec", "orp")
+_LEVEL_TITLES = {"obec": "podle obcí", "orp": "podle ORP"}
 
 EPILOG = """\
 Indicator: without --indicator the map shows capacity per 1 000 of the target population of the
@@ -43,14 +46,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--each-kraj", action="store_true",
                         help="one map per kraj (14 files) into the folder given by -o (default KPSS_OUTPUT_DIR/mapy)")
     parser.add_argument("--level", choices=LEVELS, default="obec", help="units of the choropleth (default obec)")
-    parser.add_argument("--services", nargs="+", default=None, metavar="TYPE",
-                        help='kinds of service: MPSV codes, names or §, e.g. 13 "pečovatelská služba" '
-                             "(comma-separated also works); default every kind")
-    parser.add_argument("--services-file", action="append", metavar="PATH",
-                        help="services input: rpss.json, the catalogue CSV or a kpss template (default: the "
-                             "catalogue in KPSS_DATA_DIR); repeat to combine several, '' stands for the catalogue")
-    parser.add_argument("--population", default=None,
-                        help="target population: total, 0-14, 15-64, 65+, 80+ (default from the kinds of service)")
     parser.add_argument("--indicator", default=None,
                         help="column of the coverage table to map, e.g. per_1000_residential_beds, n_services "
                              "(default: per_1000_* of the measure with the largest total capacity in the region)")
@@ -68,21 +63,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", type=Path, default=None,
                         help="output file ending in .html (default KPSS_OUTPUT_DIR/mapa_<region>_<level>.html); "
                              "with --each-kraj a folder")
-    parser.add_argument("--rejected", type=Path, metavar="FILE",
-                        help="write the records of the services input that were rejected (no obec, duplicates, "
-                             "...) to FILE (.csv, .xlsx or .parquet); without it a one-line count goes to stderr")
+    add_study_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def _slug(text: str) -> str:
     return slugify(text).replace("-", "_") or "mapa"
-
-
-def _services_arg(values: list[str] | None) -> list[str] | None:
-    if not values:
-        return None
-    items = [part.strip() for value in values for part in value.split(",")]
-    return [item for item in items if item]
 
 
 def _bins_arg(text: str | None) -> list[float] | None:
@@ -102,7 +88,7 @@ def check_arguments(args: argparse.Namespace) -> None:
     UnknownValueError
         naming the flag, what was expected and what came.
     """
-    from kpss_lib.labels import OUTPUT_FORMATS
+    from kpss_lib.vocabulary import OUTPUT_FORMATS
 
     if bool(args.region) == bool(args.each_kraj):
         raise UnknownValueError("give either --region NAME or --each-kraj")
@@ -131,23 +117,85 @@ def _save(m, path: Path) -> Path:
     return path
 
 
+def study_map(study: Study, *, indicator: str | None = None, scheme: str = "quantiles", k: int = 5,
+              bins: list[float] | None = None, white_spots: bool = False, markers: bool = True,
+              offline: bool = False, title: str | None = None):
+    """The coverage map of the study's region per unit of its level (obec or ORP), as ``kpss map`` draws it.
+
+    Parameters
+    ----------
+    study : Study
+        Level "obec" or "orp"; white spots use ``study.settings.radius_km``.
+    indicator : str, optional
+        Column of the coverage table; default the ``per_1000_*`` column of the measure
+        with the largest capacity in the region.
+    scheme, k, bins
+        Class breaks (:func:`kpss_lib.maps.class_breaks`).
+    white_spots : bool, default False
+        Hatch obce with no selected service within the radius (obec level only).
+    markers : bool, default True
+        Draw the selected services of the region.
+    offline : bool, default False
+        No base tiles.
+    title : str, optional
+        Default: "<selection> – <region>, podle obcí|ORP".
+    """
+    from kpss_lib import maps
+    from kpss_lib.indicators.coverage import coverage_table, default_measure
+    from kpss_lib.load.territory import units_of
+    from kpss_lib.study import white_spots_table
+    from kpss_lib.vocabulary import column_label, format_number, indicator_label
+
+    region, level = study.region, study.level
+    table = coverage_table(study.obce, study.places, region, level, study.population,
+                           terrain_radius_km=study.settings.terrain_radius_km)
+    if indicator is None:
+        measure = default_measure(table)
+        indicator = f"per_1000_{measure}" if measure else "n_services"
+    if indicator not in table.columns:
+        raise UnknownValueError(f"unknown indicator {indicator!r}; columns of the coverage table: "
+                                f"{', '.join(c for c in table.columns if c not in ('unit_code', 'unit_name', 'level'))}")
+    key = f"{level}_code"
+    units = units_of(region, level)
+    values = table.drop(columns=[key], errors="ignore").rename(columns={"unit_code": key})
+    keep = [c for c in values.columns if c not in units.columns or c == key]
+    merged = units.merge(values[keep], on=key, how="left", validate="1:1")
+    if white_spots:
+        if level != "obec":
+            raise UnknownValueError("--white-spots-km needs --level obec (white spots are obce)")
+        merged["white_spot"] = merged["obec_code"].isin(white_spots_table(study)["obec_code"])
+    label, unit = indicator_label(indicator, study.target)
+    selection_text = study.places.attrs.get("selection") or "všechny sociální služby"
+    title = title or f"{selection_text[:1].upper()}{selection_text[1:]} – {region.name}, {_LEVEL_TITLES[level]}"
+    tooltip = {c: column_label(c, study.population) for c in ("pop_total", "population", "n_services")
+               if c in merged}
+    return maps.coverage_map(
+        merged, indicator, label=label, unit=unit, places=study.region_places if markers else None,
+        white_spots="white_spot" if white_spots else None,
+        white_spots_description=(f"žádná vybraná služba do {format_number(study.settings.radius_km, 0)} km"
+                                 if white_spots else None),
+        outline_by="orp_code" if level == "obec" else None, title=title, source=maps.source_line(study.places),
+        tiles=None if offline else maps.DEFAULT_TILES, scheme=scheme, k=k, bins=bins, tooltip_columns=tooltip)
+
+
 def run(args: argparse.Namespace) -> int:
-    from kpss_lib.load.territory import load_kraje, load_obce
-    from kpss_lib.maps import region_map
+    from kpss_lib.load.territory import load_kraje
 
     check_arguments(args)
-    options = dict(level=args.level, services=_services_arg(args.services), population=args.population,
-                   indicator=args.indicator, scheme=args.scheme, k=args.k, bins=_bins_arg(args.bins),
-                   white_spots_km=args.white_spots_km, markers=not args.no_markers, offline=args.offline)
-    services = analysis.service_data(args.services_file)
-    data = (load_obce(), services)
+    # No 2SFCA on a map: the basis is only needed for white spots.
+    settings = Settings(radius_km=args.white_spots_km or Settings.radius_km, catchment_km=None)
+    options = dict(indicator=args.indicator, scheme=args.scheme, k=args.k, bins=_bins_arg(args.bins),
+                   white_spots=args.white_spots_km is not None, markers=not args.no_markers, offline=args.offline)
     if args.each_kraj:
         folder = args.output or output_dir() / "mapy"
-        for code in load_kraje()["kraj_code"].sort_values():
-            m, region = region_map(code, data=data, **options)
-            _save(m, folder / f"mapa_{_slug(region.name)}_{args.level}.html")
+        codes = load_kraje()["kraj_code"].sort_values().tolist()
+        study = open_study_of(args, codes[0], level=args.level, settings=settings)
+        for code in codes:
+            study = with_region(study, code)
+            _save(study_map(study, **options), folder / f"mapa_{_slug(study.region.name)}_{args.level}.html")
     else:
-        m, region = region_map(args.region, data=data, title=args.title, **options)
-        _save(m, args.output or output_dir() / f"mapa_{_slug(region.name)}_{args.level}.html")
-    report_rejected(services.rejected, args.rejected)
+        study = open_study_of(args, args.region, level=args.level, settings=settings)
+        _save(study_map(study, title=args.title, **options),
+              args.output or output_dir() / f"mapa_{_slug(study.region.name)}_{args.level}.html")
+    report_rejected(study.rejected, args.rejected)
     return 0

@@ -146,6 +146,7 @@ def compare_regions(
     terrain_radius_km: float = 15.0,
     catchment_km: float | None = 20.0,
     terrain_attribution: str = "base",
+    basis: IndicatorBasis | None = None,
 ) -> pd.DataFrame:
     """One row per region with every indicator, ranks, reference values and need.
 
@@ -163,6 +164,9 @@ def compare_regions(
         ``load_datapaq()``; without it the peer and DataPAQ columns are left out.
     radius_km, terrain_radius_km, catchment_km, terrain_attribution
         As in :func:`~kpss_lib.indicators.coverage.indicator_basis`.
+    basis : IndicatorBasis, optional
+        Already computed for ``places`` and ``population`` (then the four settings
+        above are those of the basis).
 
     Returns
     -------
@@ -177,8 +181,9 @@ def compare_regions(
     bad = [r for r in regions if not isinstance(r, Region)]
     if bad:
         raise UnknownValueError(f"regions: expected Region objects (find_region(...)), got {bad[0]!r}")
-    basis = indicator_basis(obce, places, population, radius_km=radius_km, terrain_radius_km=terrain_radius_km,
-                            catchment_km=catchment_km, terrain_attribution=terrain_attribution)
+    if basis is None:
+        basis = indicator_basis(obce, places, population, radius_km=radius_km, terrain_radius_km=terrain_radius_km,
+                                catchment_km=catchment_km, terrain_attribution=terrain_attribution)
     cz = aggregate(basis, None, None, region_code="CZ", region_name="Česká republika")
     indicators = key_indicators(cz)
     kraj_rows: dict[str, pd.Series] = {}

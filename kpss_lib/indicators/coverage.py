@@ -301,6 +301,96 @@ class IndicatorBasis:
     settings: dict = field(default_factory=dict)
 
 
+def _obec_frame(obce: pd.DataFrame, pop_column: str) -> pd.DataFrame:
+    """The obce columns a basis keeps, populations as floats, ``population`` the target one."""
+    keep = [c for c in [*_OBEC_COLUMNS, "pou_code", "pou_name"] if c in obce.columns]
+    table = pd.DataFrame(obce[keep]).reset_index(drop=True)
+    table["obec_code"] = table["obec_code"].astype(str)
+    for column in dict.fromkeys([pop_column, "pop_total", "pop_65_plus", "pop_80_plus"]):
+        if column in obce.columns:
+            table[column] = obce[column].to_numpy(dtype="float64")
+    table["population"] = obce[pop_column].to_numpy(dtype="float64")
+    return table
+
+
+def _attributions(table: pd.DataFrame, places: pd.DataFrame, terrain_place: np.ndarray, terrain_obec: np.ndarray,
+                  terrain_attribution: str) -> pd.DataFrame:
+    """One row per (place, obec its capacity is counted in); see :class:`IndicatorBasis`."""
+    position_of = pd.Series(np.arange(len(table)), index=table["obec_code"])
+    base_pos = places["obec_code"].astype(str).map(position_of)
+    provider = (places["provider_ico"] if "provider_ico" in places.columns
+                else pd.Series(pd.NA, index=places.index, dtype="object"))
+    if "provider_name" in places.columns:
+        provider = provider.astype("object").where(provider.notna(), places["provider_name"])
+    place_id = places["place_id"] if "place_id" in places.columns else pd.Series(places.index.astype(str))
+    keys = [measure_key(f, u) for f, u in zip(places["form"], places["capacity_unit"])] if len(places) else []
+    place_pos = np.arange(len(places))
+    obec_pos = base_pos.to_numpy(dtype="float64")
+    weight = np.ones(len(places))
+    if terrain_attribution == "reach" and len(terrain_place):
+        demand = table["population"].to_numpy()[terrain_obec]
+        in_reach = np.bincount(terrain_place, weights=demand, minlength=len(places))
+        spread = in_reach[terrain_place] > 0
+        moved = np.zeros(len(places), dtype=bool)
+        moved[terrain_place[spread]] = True
+        place_pos = np.concatenate([place_pos[~moved], terrain_place[spread]])
+        obec_pos = np.concatenate([obec_pos[~moved], terrain_obec[spread].astype("float64")])
+        weight = np.concatenate([weight[~moved], demand[spread] / in_reach[terrain_place[spread]]])
+    located = ~np.isnan(obec_pos)  # places in obce outside the given table lie outside every region
+    place_pos, obec_pos, weight = place_pos[located], obec_pos[located].astype(np.int64), weight[located]
+    return pd.DataFrame({
+        "obec_pos": obec_pos,
+        "service_id": places["service_id"].to_numpy()[place_pos],
+        "provider": provider.to_numpy()[place_pos],
+        "place_id": place_id.to_numpy()[place_pos],
+        "measure": np.asarray(keys, dtype=object)[place_pos] if len(places) else np.empty(0, object),
+        "capacity": places["capacity_share"].to_numpy(dtype="float64")[place_pos] * weight,
+        "weight": weight,
+    })
+
+
+def _add_distances(table: pd.DataFrame, places: pd.DataFrame, terrain_place: np.ndarray, terrain_obec: np.ndarray,
+                   radius_km: float, reach_label: str) -> None:
+    """Add the nearest place, terrain reach and white-spot columns to ``table`` (in place)."""
+    table["n_terrain_reaching"] = 0
+    if len(terrain_place):
+        pairs = pd.DataFrame({"obec": terrain_obec, "service": places["service_id"].to_numpy()[terrain_place]})
+        counts = pairs.drop_duplicates().groupby("obec").size()
+        table.loc[counts.index, "n_terrain_reaching"] = counts.to_numpy()
+    if len(places):
+        nearest = nearest_destination(table, places)
+        table["distance_km"] = nearest["distance_km"].to_numpy()
+        chosen = nearest["destination"].to_numpy(dtype=np.int64)
+        table["nearest_service_id"] = places["service_id"].to_numpy()[chosen]
+        names = places["service_name"] if "service_name" in places.columns else places["service_id"]
+        table["nearest_service_name"] = names.to_numpy()[chosen]
+        if "obec_name" in places.columns:
+            table["nearest_obec_name"] = places["obec_name"].to_numpy()[chosen]
+    else:
+        table["distance_km"] = np.nan
+        table["nearest_service_id"] = None
+        table["nearest_service_name"] = None
+    fixed = places[places["form"] != TERRAIN_FORM]
+    table["distance_fixed_km"] = (nearest_destination(table, fixed)["distance_km"].to_numpy()
+                                  if len(fixed) else np.nan)
+    table["covered"] = (table["distance_fixed_km"] <= radius_km).to_numpy() | (table["n_terrain_reaching"] > 0)
+    table["white_spot"] = ~table["covered"]
+    table["terrain_reach"] = reach_label
+
+
+def _add_accessibility(table: pd.DataFrame, places: pd.DataFrame, measures: list, catchment_km: float) -> None:
+    """Add ``access_per_1000_<measure>`` (2SFCA within ``catchment_km``) to ``table`` (in place)."""
+    for key, form, unit in measures:
+        chosen = places[(places["form"] == form) & (places["capacity_unit"] == unit)]
+        if chosen.empty:
+            table[f"access_per_1000_{key}"] = 0.0
+            continue
+        supply = pd.DataFrame({"x": chosen["x"].to_numpy(), "y": chosen["y"].to_numpy(),
+                               "capacity": chosen["capacity_share"].to_numpy(dtype="float64")})
+        result = two_step_fca(table[["x", "y", "population"]], supply, catchment_km)
+        table[f"access_per_1000_{key}"] = result["access_per_1000"].to_numpy()
+
+
 def indicator_basis(
     obce: pd.DataFrame,
     places: pd.DataFrame,
@@ -356,91 +446,17 @@ def indicator_basis(
         catchment_km = check_radius_km(catchment_km, "catchment_km")
 
     places = places.reset_index(drop=True)
-    keep = [c for c in [*_OBEC_COLUMNS, "pou_code", "pou_name"] if c in obce.columns]
-    table = pd.DataFrame(obce[keep]).reset_index(drop=True)
-    table["obec_code"] = table["obec_code"].astype(str)
-    for column in dict.fromkeys([pop_column, "pop_total", "pop_65_plus", "pop_80_plus"]):
-        if column in obce.columns:
-            table[column] = obce[column].to_numpy(dtype="float64")
-    table["population"] = obce[pop_column].to_numpy(dtype="float64")
+    table = _obec_frame(obce, pop_column)
     obce_xy = coordinate_array(table, argument="obce")
     places_xy = coordinate_array(places, argument="places")
     measures = capacity_measures(places)
-
-    # --- capacity attributed to obce
-    position_of = pd.Series(np.arange(len(table)), index=table["obec_code"])
-    base_pos = places["obec_code"].astype(str).map(position_of)
-    provider = (places["provider_ico"] if "provider_ico" in places.columns
-                else pd.Series(pd.NA, index=places.index, dtype="object"))
-    if "provider_name" in places.columns:
-        provider = provider.astype("object").where(provider.notna(), places["provider_name"])
-    place_id = places["place_id"] if "place_id" in places.columns else pd.Series(places.index.astype(str))
-    keys = [measure_key(f, u) for f, u in zip(places["form"], places["capacity_unit"])] if len(places) else []
-    place_pos = np.arange(len(places))
-    obec_pos = base_pos.to_numpy(dtype="float64")
-    weight = np.ones(len(places))
     terrain_place, terrain_obec = _terrain_pairs(table, obce_xy, places, places_xy, terrain_radius_km)
-    if terrain_attribution == "reach" and len(terrain_place):
-        demand = table["population"].to_numpy()[terrain_obec]
-        in_reach = np.bincount(terrain_place, weights=demand, minlength=len(places))
-        spread = in_reach[terrain_place] > 0
-        moved = np.zeros(len(places), dtype=bool)
-        moved[terrain_place[spread]] = True
-        place_pos = np.concatenate([place_pos[~moved], terrain_place[spread]])
-        obec_pos = np.concatenate([obec_pos[~moved], terrain_obec[spread].astype("float64")])
-        weight = np.concatenate([weight[~moved], demand[spread] / in_reach[terrain_place[spread]]])
-    located = ~np.isnan(obec_pos)  # places in obce outside the given table lie outside every region
-    place_pos, obec_pos, weight = place_pos[located], obec_pos[located].astype(np.int64), weight[located]
-    attributions = pd.DataFrame({
-        "obec_pos": obec_pos,
-        "service_id": places["service_id"].to_numpy()[place_pos],
-        "provider": provider.to_numpy()[place_pos],
-        "place_id": place_id.to_numpy()[place_pos],
-        "measure": np.asarray(keys, dtype=object)[place_pos] if len(places) else np.empty(0, object),
-        "capacity": places["capacity_share"].to_numpy(dtype="float64")[place_pos] * weight,
-        "weight": weight,
-    })
-
-    # --- distances, reach, white spots
+    attributions = _attributions(table, places, terrain_place, terrain_obec, terrain_attribution)
     reach_label = terrain_reach_label(places, terrain_radius_km)
     if radius_km is not None:
-        table["n_terrain_reaching"] = 0
-        if len(terrain_place):
-            pairs = pd.DataFrame({"obec": terrain_obec, "service": places["service_id"].to_numpy()[terrain_place]})
-            counts = pairs.drop_duplicates().groupby("obec").size()
-            table.loc[counts.index, "n_terrain_reaching"] = counts.to_numpy()
-        if len(places):
-            nearest = nearest_destination(table, places)
-            table["distance_km"] = nearest["distance_km"].to_numpy()
-            chosen = nearest["destination"].to_numpy(dtype=np.int64)
-            table["nearest_service_id"] = places["service_id"].to_numpy()[chosen]
-            names = places["service_name"] if "service_name" in places.columns else places["service_id"]
-            table["nearest_service_name"] = names.to_numpy()[chosen]
-            if "obec_name" in places.columns:
-                table["nearest_obec_name"] = places["obec_name"].to_numpy()[chosen]
-        else:
-            table["distance_km"] = np.nan
-            table["nearest_service_id"] = None
-            table["nearest_service_name"] = None
-        fixed = places[places["form"] != TERRAIN_FORM]
-        table["distance_fixed_km"] = (nearest_destination(table, fixed)["distance_km"].to_numpy()
-                                      if len(fixed) else np.nan)
-        table["covered"] = (table["distance_fixed_km"] <= radius_km).to_numpy() | (table["n_terrain_reaching"] > 0)
-        table["white_spot"] = ~table["covered"]
-        table["terrain_reach"] = reach_label
-
-    # --- accessibility
+        _add_distances(table, places, terrain_place, terrain_obec, radius_km, reach_label)
     if catchment_km is not None:
-        for key, form, unit in measures:
-            chosen = places[(places["form"] == form) & (places["capacity_unit"] == unit)]
-            if chosen.empty:
-                table[f"access_per_1000_{key}"] = 0.0
-                continue
-            supply = pd.DataFrame({"x": chosen["x"].to_numpy(), "y": chosen["y"].to_numpy(),
-                                   "capacity": chosen["capacity_share"].to_numpy(dtype="float64")})
-            result = two_step_fca(table[["x", "y", "population"]], supply, catchment_km)
-            table[f"access_per_1000_{key}"] = result["access_per_1000"].to_numpy()
-
+        _add_accessibility(table, places, measures, catchment_km)
     settings = {"radius_km": radius_km, "terrain_radius_km": terrain_radius_km, "catchment_km": catchment_km,
                 "terrain_attribution": terrain_attribution, "terrain_reach": reach_label,
                 "selection": places.attrs.get("selection", "")}
@@ -477,6 +493,53 @@ def _group_keys(basis: IndicatorBasis, members: np.ndarray, level: str | None,
         info["kraj_code"], info["kraj_name"] = info["unit_code"], info["unit_name"]
     info["unit_code"] = info["unit_code"].astype(str)
     return keys, info.set_index("unit_code").sort_index()
+
+
+def _add_supply(out: pd.DataFrame, basis: IndicatorBasis, members: np.ndarray, keys: np.ndarray,
+                safe_pop: pd.Series) -> None:
+    """Counts of services, providers and places, capacities, per 1 000 and shares per unit (in place)."""
+    rows = basis.attributions
+    rows = rows[np.isin(rows["obec_pos"].to_numpy(), members) & (rows["weight"].to_numpy() > 0)]
+    unit_of_pos = pd.Series(keys, index=members)
+    rows = rows.assign(unit=unit_of_pos.reindex(rows["obec_pos"].to_numpy()).to_numpy())
+    grouped = rows.groupby("unit")
+    out["n_services"] = grouped["service_id"].nunique()
+    out["n_providers"] = grouped["provider"].nunique()
+    out["n_places"] = grouped["place_id"].nunique()
+    for column in ("n_services", "n_providers", "n_places"):
+        out[column] = out[column].fillna(0).astype("int64")
+    capacity = rows.groupby(["unit", "measure"])["capacity"].sum().unstack("measure")
+    for key, _, _ in basis.measures:
+        values = capacity[key] if key in capacity.columns else pd.Series(dtype="float64")
+        out[f"capacity_{key}"] = values.reindex(out.index).fillna(0.0)
+        out[f"per_1000_{key}"] = out[f"capacity_{key}"] / safe_pop * 1000
+        total = out[f"capacity_{key}"].sum()
+        out[f"share_{key}"] = out[f"capacity_{key}"] / total if total > 0 else np.nan
+    total_pop = out["population"].sum()
+    out["share_population"] = out["population"] / total_pop if total_pop > 0 else np.nan
+
+
+def _add_reach(out: pd.DataFrame, basis: IndicatorBasis, table: pd.DataFrame, keys: np.ndarray,
+               safe_pop: pd.Series) -> None:
+    """Distances, white spots (when the basis has them) and 2SFCA per unit (in place)."""
+    if "distance_km" in table.columns:
+        weights = table["population"].to_numpy()
+        distance = table["distance_km"].to_numpy(dtype="float64")
+        frame = pd.DataFrame({"unit": keys, "w": weights, "wd": weights * distance, "d": distance,
+                              "white": table["white_spot"].to_numpy(),
+                              "white_pop": weights * table["white_spot"].to_numpy()})
+        grouped_obce = frame.groupby("unit")
+        out["mean_distance_km"] = grouped_obce["wd"].sum(min_count=1) / grouped_obce["w"].sum().where(lambda s: s > 0)
+        out["max_distance_km"] = grouped_obce["d"].max()
+        out["n_white_spots"] = grouped_obce["white"].sum().astype("int64")
+        out["population_white_spots"] = grouped_obce["white_pop"].sum()
+        out["share_population_white_spots"] = out["population_white_spots"] / safe_pop
+        out["terrain_reach"] = basis.settings["terrain_reach"]
+    access_columns = [c for c in table.columns if c.startswith("access_per_1000_")]
+    if access_columns:
+        weighted = table[access_columns].mul(table["population"], axis=0).groupby(keys).sum()
+        for column in access_columns:
+            out[column] = weighted[column] / safe_pop
 
 
 def aggregate(
@@ -545,47 +608,10 @@ def aggregate(
     out["population_zero"] = out["population"] <= 0
     safe_pop = out["population"].where(~out["population_zero"])
 
-    rows = basis.attributions
-    rows = rows[np.isin(rows["obec_pos"].to_numpy(), members) & (rows["weight"].to_numpy() > 0)]
-    unit_of_pos = pd.Series(keys, index=members)
-    rows = rows.assign(unit=unit_of_pos.reindex(rows["obec_pos"].to_numpy()).to_numpy())
-    grouped = rows.groupby("unit")
-    out["n_services"] = grouped["service_id"].nunique()
-    out["n_providers"] = grouped["provider"].nunique()
-    out["n_places"] = grouped["place_id"].nunique()
-    for column in ("n_services", "n_providers", "n_places"):
-        out[column] = out[column].fillna(0).astype("int64")
-    capacity = rows.groupby(["unit", "measure"])["capacity"].sum().unstack("measure")
-    for key, _, _ in basis.measures:
-        values = capacity[key] if key in capacity.columns else pd.Series(dtype="float64")
-        out[f"capacity_{key}"] = values.reindex(out.index).fillna(0.0)
-        out[f"per_1000_{key}"] = out[f"capacity_{key}"] / safe_pop * 1000
-        total = out[f"capacity_{key}"].sum()
-        out[f"share_{key}"] = out[f"capacity_{key}"] / total if total > 0 else np.nan
-    total_pop = out["population"].sum()
-    out["share_population"] = out["population"] / total_pop if total_pop > 0 else np.nan
+    _add_supply(out, basis, members, keys, safe_pop)
     if "pop_65_plus" in out.columns:
         add_age_shares(out)
-
-    if "distance_km" in table.columns:
-        weights = table["population"].to_numpy()
-        distance = table["distance_km"].to_numpy(dtype="float64")
-        frame = pd.DataFrame({"unit": keys, "w": weights, "wd": weights * distance, "d": distance,
-                              "white": table["white_spot"].to_numpy(),
-                              "white_pop": weights * table["white_spot"].to_numpy()})
-        grouped_obce = frame.groupby("unit")
-        out["mean_distance_km"] = grouped_obce["wd"].sum(min_count=1) / grouped_obce["w"].sum().where(lambda s: s > 0)
-        out["max_distance_km"] = grouped_obce["d"].max()
-        out["n_white_spots"] = grouped_obce["white"].sum().astype("int64")
-        out["population_white_spots"] = grouped_obce["white_pop"].sum()
-        out["share_population_white_spots"] = out["population_white_spots"] / safe_pop
-        out["terrain_reach"] = basis.settings["terrain_reach"]
-    access_columns = [c for c in table.columns if c.startswith("access_per_1000_")]
-    if access_columns:
-        weighted = table[access_columns].mul(table["population"], axis=0).groupby(keys).sum()
-        for column in access_columns:
-            out[column] = weighted[column] / safe_pop
-
+    _add_reach(out, basis, table, keys, safe_pop)
     out = out.reset_index()
     warnings = [f"{row.unit_name} ({row.unit_code}): cílová populace ({POPULATION_LABELS[basis.population]}) "
                 "je nulová, ukazatele na 1 000 obyvatel nejsou spočteny"

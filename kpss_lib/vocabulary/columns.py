@@ -1,33 +1,16 @@
-"""Czech column labels and number formats for tables that users open (CSV, XLSX, printouts).
-
-Indicator tables use English column names (``per_1000_residential_beds``); users
-read Czech ("Pobytová, lůžka na 1 000 obyv. 65+"). :func:`column_label` names any
-column of the indicator, comparison, need, white-spot and distance tables,
-including the generated ones (``capacity_<measure>``, ``rank_<indicator>``,
-``<indicator>_vs_kraj`` …); :func:`number_format` gives its Excel number format;
-:func:`to_czech` relabels a whole table (and translates level names and yes/no);
-:func:`write_table` writes CSV (Czech labels, ``;`` and decimal comma, UTF-8 with
-BOM, as Czech Excel expects), XLSX (Czech labels, number formats, a sheet
-"Popis" describing the table) or Parquet (English names, exact values), always
-atomically.
-"""
+"""Czech labels of the indicator tables' columns, their number formats, legends; tables relabelled."""
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
-from pathlib import Path
+import re
 
 import numpy as np
 import pandas as pd
 
 from kpss_lib.errors import UnknownValueError
-from kpss_lib.fileio import atomic_path, spreadsheet_safe
 from kpss_lib.indicators.coverage import FORM_KEYS, UNIT_KEYS
 from kpss_lib.load.datapaq import DATAPAQ_INDICATORS
 from kpss_lib.load.territory import LEVEL_LABELS, POPULATION_LABELS
-
-__all__ = ["OUTPUT_FORMATS", "column_label", "format_number", "main_columns", "measure_label", "number_format",
-           "short_label", "table_description", "to_czech", "to_czech_text", "write_table"]
+from kpss_lib.vocabulary.numbers import _NBSP, BOOLEAN, format_value
 
 OUTPUT_FORMATS = (".csv", ".xlsx", ".parquet")
 
@@ -36,8 +19,9 @@ _STATIC = {
     "region_code": "Kód území", "region_name": "Území", "region_level": "Úroveň území",
     "obec_code": "Kód obce", "obec_name": "Obec", "pou_code": "Kód POU", "pou_name": "POU",
     "orp_code": "Kód ORP", "orp_name": "ORP", "okres_code": "Kód okresu", "okres_name": "Okres",
-    "okres_csu_code": "Kód okresu (ČSÚ)", "kraj_code": "Kód kraje", "kraj_name": "Kraj",
-    "kraj_csu_code": "Kód kraje (ČSÚ)", "x": "X (S-JTSK, m)", "y": "Y (S-JTSK, m)",
+    "okres_csu_code": "Kód okresu (ČSÚ)", "kraj_code": "Kód kraje (NUTS3)", "kraj_name": "Kraj",
+    "kraj_csu_code": "Kód kraje (ČSÚ)", "n_okresy": "Počet okresů", "n_orp": "Počet ORP",
+    "x": "X (S-JTSK, m)", "y": "Y (S-JTSK, m)",
     "n_obce": "Počet obcí", "partial": "Jen část jednotky v území",
     "pop_total": "Obyvatelé celkem", "pop_0_14": "Obyvatelé 0–14", "pop_15_64": "Obyvatelé 15–64",
     "pop_65_plus": "Obyvatelé 65+", "pop_80_plus": "Obyvatelé 80+",
@@ -60,6 +44,8 @@ _STATIC = {
     "peer_names": "Sociálně podobné ORP (DataPAQ)",
     "service_id": "ID služby", "service_name": "Služba", "provider_name": "Poskytovatel",
     "provider_ico": "IČO", "type_name": "Druh služby", "form": "Forma", "capacity_unit": "Jednotka kapacity",
+    "type_code": "Druh služby (kód)", "capacity": "Kapacita", "date_from": "Poskytováno od",
+    "date_to": "Poskytováno do", "status": "Stav",
 }
 _SUFFIXES = {
     "_vs_kraj": "rozdíl proti kraji", "_vs_cz": "rozdíl proti ČR", "_vs_peers": "rozdíl proti podobným ORP",
@@ -68,9 +54,6 @@ _SUFFIXES = {
 _FORMS_CZ = {key: form for form, key in FORM_KEYS.items()}
 _UNITS_CZ = {key: unit for unit, key in UNIT_KEYS.items()}
 _MEASURES = {f"{fk}_{uk}": f"{_FORMS_CZ[fk]}, {_UNITS_CZ[uk]}" for fk in _FORMS_CZ for uk in _UNITS_CZ}
-_BOOLEAN = {True: "ano", False: "ne"}
-
-
 def measure_label(key: str) -> str:
     """Czech name of a capacity measure: "residential_beds" → "pobytová, lůžka"."""
     try:
@@ -164,7 +147,7 @@ def to_czech(frame: pd.DataFrame, population: str | None = None) -> pd.DataFrame
             out[column] = out[column].map(lambda v: LEVEL_LABELS.get(v, v))
     for column in out.columns:
         if out[column].dtype == bool:
-            out[column] = out[column].map(_BOOLEAN)
+            out[column] = out[column].map(BOOLEAN)
         elif pd.api.types.is_float_dtype(out[column]):
             out[column] = out[column].replace([np.inf, -np.inf], np.nan)
     labels = [column_label(str(c), population) for c in out.columns]
@@ -178,7 +161,7 @@ def table_description(table: pd.DataFrame, *, region: str | None = None, level: 
     """Czech description of an indicator table for the "Popis" sheet: what, how, from which data.
 
     Settings come from ``table.attrs`` (as the indicator functions and
-    :mod:`kpss_lib.analysis` set them); ``region`` and ``level`` override.
+    :mod:`kpss_lib.study` sets them); ``region`` and ``level`` override.
     """
     from kpss_lib.config import INPUT_FILES
 
@@ -205,115 +188,6 @@ def table_description(table: pd.DataFrame, *, region: str | None = None, level: 
         "Upozornění": attrs.get("warnings") or [],
         "Zdroje dat": sources,
     }
-
-
-def _atomic(path: Path, write) -> Path:
-    with atomic_path(path) as temporary:
-        write(temporary)
-    return path
-
-
-def _describe_rows(metadata: Mapping[str, object]) -> pd.DataFrame:
-    rows = []
-    for key, value in metadata.items():
-        if isinstance(value, (list, tuple)):
-            value = "; ".join(str(v) for v in value) if value else "–"
-        rows.append({"Položka": key, "Hodnota": "" if value is None else str(value)})
-    return pd.DataFrame(rows, columns=["Položka", "Hodnota"])
-
-
-def write_table(
-    frame: pd.DataFrame,
-    path: str | Path,
-    *,
-    population: str | None = None,
-    metadata: Mapping[str, object] | None = None,
-    sheet_name: str = "Ukazatele",
-) -> Path:
-    """Write a table by the file's suffix, atomically (a failed write leaves nothing behind).
-
-    Parameters
-    ----------
-    frame : DataFrame
-        English column names (as the indicator functions return them).
-    path : str or Path
-        ``.csv``: Czech labels, ``;`` separated, decimal comma, UTF-8 with BOM;
-        ``.xlsx``: Czech labels and number formats, frozen header, plus a sheet
-        "Popis" with ``metadata``; ``.parquet``: English names, exact values.
-    population : str, optional
-        Target population key for the labels (default ``frame.attrs["population"]``).
-    metadata : mapping, optional
-        Czech key → value lines describing the table (region, selection, sources…).
-    sheet_name : str, default "Ukazatele"
-
-    Raises
-    ------
-    UnknownValueError
-        for another suffix.
-    """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in OUTPUT_FORMATS:
-        raise UnknownValueError(
-            f"output {str(path)!r}: unsupported file type {suffix or '(none)'!r}; expected one of "
-            f"{', '.join(OUTPUT_FORMATS)}")
-    population = population or frame.attrs.get("population")
-    plain = pd.DataFrame(frame.drop(columns="geometry") if "geometry" in frame.columns else frame)
-    if suffix == ".parquet":
-        def write(tmp: Path) -> None:
-            table = plain.copy()
-            table.attrs = {}
-            table.to_parquet(tmp, index=False)
-        return _atomic(path, write)
-
-    czech = spreadsheet_safe(to_czech(plain, population))  # text from data must not run as an Excel formula
-    floats = [c for c in czech.columns if pd.api.types.is_float_dtype(czech[c])]
-    if suffix == ".csv":
-        def write(tmp: Path) -> None:
-            rounded = czech.copy()
-            rounded[floats] = rounded[floats].round(6)
-            rounded.to_csv(tmp, index=False, sep=";", decimal=",", encoding="utf-8-sig")
-        return _atomic(path, write)
-
-    formats = [number_format(str(c)) for c in plain.columns]
-
-    def write(tmp: Path) -> None:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            czech.to_excel(writer, sheet_name=sheet_name, index=False)
-            sheet = writer.sheets[sheet_name]
-            sheet.freeze_panes = "A2"
-            for position, (label, fmt) in enumerate(zip(czech.columns, formats), start=1):
-                letter = sheet.cell(row=1, column=position).column_letter
-                values = czech.iloc[:, position - 1].astype(str).str.len()
-                width = max([min(len(str(label)), 40), *(values.head(200).tolist() or [0])])
-                sheet.column_dimensions[letter].width = min(max(10, width + 2), 60)
-                if fmt:
-                    for (cell,) in sheet.iter_rows(min_row=2, min_col=position, max_col=position):
-                        cell.number_format = fmt
-            if metadata:
-                spreadsheet_safe(_describe_rows(metadata)).to_excel(writer, sheet_name="Popis", index=False)
-                writer.sheets["Popis"].column_dimensions["A"].width = 28
-                writer.sheets["Popis"].column_dimensions["B"].width = 100
-    return _atomic(path, write)
-
-
-def format_number(value: object, fmt: str | None) -> str:
-    """A value as Czech text for printing (1 234,5; 12,3 %), following an Excel format."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return "–"
-    if isinstance(value, (bool, np.bool_)):
-        return _BOOLEAN[bool(value)]
-    if not isinstance(value, (int, float, np.integer, np.floating)) or fmt is None:
-        return str(value)
-    value = float(value)
-    if math.isinf(value):
-        return "∞"
-    percent = fmt.endswith("%") or "%;" in fmt
-    number = value * 100 if percent else value
-    decimals = len(fmt.split(";")[0].split(".")[1].rstrip("%")) if "." in fmt.split(";")[0] else 0
-    sign = "+" if fmt.startswith("+") and number > 0 else ""
-    text = f"{number:,.{decimals}f}".replace(",", "\u00a0").replace(".", ",")
-    return f"{sign}{text}{' %' if percent else ''}"
 
 
 _SHORT_FORMS = {"residential": "pob.", "ambulatory": "amb.", "field": "ter."}
@@ -377,10 +251,66 @@ def to_czech_text(frame: pd.DataFrame, population: str | None = None, *, short: 
     formats = {str(c): number_format(str(c)) for c in frame.columns}
     text = pd.DataFrame(frame.drop(columns="geometry") if "geometry" in frame.columns else frame).copy()
     for column in text.columns:
-        text[column] = [format_number(v, formats[str(column)]) for v in text[column]]
+        text[column] = [format_value(v, formats[str(column)]) for v in text[column]]
     text.attrs = dict(frame.attrs)
     population = population or frame.attrs.get("population")
     czech = to_czech(text, population)
     if short:
         czech.columns = [short_label(str(c), population) for c in text.columns]
     return czech
+
+
+_FORM_ADJECTIVES = {"residential": "pobytových", "ambulatory": "ambulantních", "field": "terénních"}
+_UNIT_NOUNS = {"beds": ("Lůžka", "lůžek"), "clients": ("Klienti", "klientů"), "contacts": ("Kontakty", "kontaktů"),
+               "interventions": ("Intervence", "intervencí"), "calls": ("Hovory", "hovorů")}
+_LEGEND_LABELS = {
+    "n_services": ("Počet služeb", "služeb"),
+    "n_providers": ("Počet poskytovatelů", "poskytovatelů"),
+    "n_places": ("Počet míst poskytování", "míst"),
+    "n_white_spots": ("Počet bílých míst (obcí)", "obcí"),
+    "population": ("Cílová populace", "obyvatel"),
+    "mean_distance_km": ("Průměrná vzdálenost k nejbližší službě", "km"),
+    "max_distance_km": ("Největší vzdálenost k nejbližší službě", "km"),
+    "distance_km": ("Vzdálenost k nejbližší službě", "km"),
+    "share_65_plus": ("Podíl obyvatel 65+", "%"),
+    "share_80_plus": ("Podíl obyvatel 80+", "%"),
+}
+
+
+def indicator_label(column: str, population_label: str = "obyvatel") -> tuple[str, str | None]:
+    """Czech legend title and unit for a column of the coverage tables.
+
+    Parameters
+    ----------
+    column : str
+        e.g. ``per_1000_residential_beds``, ``capacity_field_clients``, ``n_services``.
+    population_label : str, default "obyvatel"
+        How the target population reads after "na 1 000", e.g. ``"obyvatel 65+"``
+        (:func:`target_phrase`).
+
+    Returns
+    -------
+    (label, unit)
+        e.g. ``("Lůžka pobytových služeb na 1 000 obyvatel 65+", "lůžek na 1 000 obyvatel 65+")``;
+        unknown columns give ``(column, None)``.
+    """
+    if column in _LEGEND_LABELS:
+        return _LEGEND_LABELS[column]
+    match = re.fullmatch(r"(per_1000|capacity|access_per_1000)_(residential|ambulatory|field)_(\w+)", column)
+    if match and match.group(3) in _UNIT_NOUNS:
+        kind, form, unit = match.groups()
+        noun, genitive = _UNIT_NOUNS[unit]
+        adjective = _FORM_ADJECTIVES[form]
+        if kind == "capacity":
+            return f"Kapacita {adjective} služeb ({noun.lower()})", genitive
+        if kind == "per_1000":
+            return (f"{noun} {adjective} služeb na 1{_NBSP}000 {population_label}",
+                    f"{genitive} na 1{_NBSP}000 {population_label}")
+        return (f"Dostupnost (2SFCA): {noun.lower()} {adjective} služeb na 1{_NBSP}000 {population_label}",
+                f"{genitive} na 1{_NBSP}000 {population_label}")
+    return column, None
+
+
+def target_phrase(population: str) -> str:
+    """The target population as it reads after "na 1 000": "65+" → "obyvatel 65+"."""
+    return POPULATION_LABELS[population].replace("obyvatelé", "obyvatel")
