@@ -28,6 +28,10 @@ from kpss_lib.errors import (
 )
 from kpss_lib.escaping import html_text, markdown_text
 from kpss_lib.fileio import write_table
+from kpss_lib.load.partners import load_partners
+from kpss_lib.load.plans import load_monitoring, load_plan
+from kpss_lib.load.projects import load_projects, project_area_population
+from kpss_lib.load.records import rejected_error
 from kpss_lib.indicators.access import (
     default_step_weights,
     enhanced_two_step_fca,
@@ -117,5 +121,6 @@ __all__ = [
     "input_description", "output_folder", "show_rejected", "study_summary", "white_spots_text", "write_rejected",
     "column_label", "format_number", "format_value", "main_columns", "measure_label", "to_czech", "to_czech_planning",
     "to_czech_text",
+    "load_projects", "project_area_population", "load_partners", "load_plan", "load_monitoring", "rejected_error",
     "check_files", "only_projects", "participation_area", "plan_year", "project_ids",
 ]

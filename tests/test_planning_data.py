@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from kpss_lib.indicators import planning as ind
-from kpss_lib.load import planning
+from kpss_lib.load import partners as partner_data, plans, projects
 from kpss_lib.load.tables import ico_is_valid
 from kpss_lib.load.territory import read_hierarchy
 
@@ -16,21 +16,21 @@ SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
 
 
 @pytest.fixture(scope="module")
-def data() -> planning.ProjectData:
-    return planning.load_projects()
+def data() -> projects.ProjectData:
+    return projects.load_projects()
 
 
 @pytest.fixture(scope="module")
-def partners() -> planning.PartnerData:
-    return planning.load_partners()
+def partners() -> partner_data.PartnerData:
+    return partner_data.load_partners()
 
 
 @pytest.fixture(scope="module")
-def plan() -> planning.Plan:
-    return planning.load_plan("zlin_2008_2012")
+def plan() -> plans.Plan:
+    return plans.load_plan("zlin_2008_2012")
 
 
-def _amounts(data: planning.ProjectData, project_id: str) -> dict[str, float]:
+def _amounts(data: projects.ProjectData, project_id: str) -> dict[str, float]:
     rows = data.funding[data.funding["project_id"] == project_id]
     return dict(zip(rows["source_kind"], rows["amount_czk"]))
 
@@ -160,11 +160,11 @@ def test_data_readme_documents_every_file_and_template_column():
            if p.is_file() and p.name != "README.md"]
     for name in own + list(INPUT_FILES):
         assert f"`{name}" in readme, name
-    labels = (list(planning.PROJECT_COLUMNS.values()) + list(planning.FUNDING_TEMPLATE_COLUMNS.values())
-              + list(planning.PARTNER_COLUMNS.values()) + list(planning.MEMBER_COLUMNS.values())
-              + list(planning.MONITORING_COLUMNS.values()) + list(services.TEMPLATE_COLUMNS))
+    labels = (list(projects.PROJECT_COLUMNS.values()) + list(projects.FUNDING_TEMPLATE_COLUMNS.values())
+              + list(partner_data.PARTNER_COLUMNS.values()) + list(partner_data.MEMBER_COLUMNS.values())
+              + list(plans.MONITORING_COLUMNS.values()) + list(services.TEMPLATE_COLUMNS))
     for label in labels:
         assert label in readme, label
-    for value in (planning.SOURCE_KINDS + planning.PARTNER_KINDS + planning.TRIAD_ROLES + planning.PROJECT_ROLES
-                  + planning.MONITORING_STATES):
+    for value in (projects.SOURCE_KINDS + partner_data.PARTNER_KINDS + partner_data.TRIAD_ROLES + partner_data.PROJECT_ROLES
+                  + plans.MONITORING_STATES):
         assert f"`{value}`" in readme, value

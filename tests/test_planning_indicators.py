@@ -7,7 +7,7 @@ import pytest
 
 from kpss_lib.errors import UnknownValueError, ValidationError
 from kpss_lib.indicators import planning as ind
-from kpss_lib.load.planning import months_per_year
+from kpss_lib.load.projects import months_per_year
 
 
 def _projects() -> pd.DataFrame:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from notebook_run import NOTEBOOKS, PARAMS, run_notebook
 
-from kpss_lib.load import planning
+from kpss_lib.load import partners, plans, projects
 from kpss_lib.load.tables import read_table
 from kpss_lib.report import export_report
 
@@ -84,7 +84,7 @@ def test_partners_default_jmk_17_of_21_orp(tmp_path):
 
 
 def test_partners_on_an_analysts_file_from_the_template(tmp_path):
-    path = planning.write_partners_template(tmp_path / "partneri.xlsx")
+    path = partners.write_partners_template(tmp_path / "partneri.xlsx")
     header = list(read_table(path).columns)
     rows = [
         {"Název": "Obec <Bělov>", "Druh": "obec", "Role v triádě": "zadavatel", "Kód obce": "588318",
@@ -120,7 +120,7 @@ def test_funding_default_shows_the_documents_projects(tmp_path):
 
 
 def test_funding_on_an_analysts_file_from_the_template(tmp_path):
-    path = planning.write_projects_template(tmp_path / "projekty.csv")
+    path = projects.write_projects_template(tmp_path / "projekty.csv")
     header = list(read_table(path).columns)
     rows = [{"ID projektu": "kp_zlin", "Název projektu": "KPSS Zlín 2024", "Začátek": "1. 3. 2024",
              "Konec": "2/2026", "Celkové náklady [Kč]": "2 000 000", "Území – úroveň": "obec",
@@ -135,7 +135,7 @@ def test_funding_on_an_analysts_file_from_the_template(tmp_path):
 
 
 def test_funding_shows_the_valid_projects_and_lists_the_left_out_ones(tmp_path):
-    path = planning.write_projects_template(tmp_path / "projekty.xlsx")
+    path = projects.write_projects_template(tmp_path / "projekty.xlsx")
     header = list(read_table(path).columns)
     rows = [{"ID projektu": "dobry", "Název projektu": "Dobrý", "Začátek": "2024-01", "Konec": "2024-12",
              "Celkové náklady [Kč]": "1000", "EU/ESF [Kč]": "1000"},
@@ -151,7 +151,7 @@ def test_funding_shows_the_valid_projects_and_lists_the_left_out_ones(tmp_path):
 
 
 def test_funding_report_escapes_an_analysts_data_text(tmp_path):
-    path = planning.write_projects_template(tmp_path / "projekty.xlsx")
+    path = projects.write_projects_template(tmp_path / "projekty.xlsx")
     header = list(read_table(path).columns)
     rows = [{"ID projektu": "<u>p1</u>", "Název projektu": HOSTILE, "Začátek": "2024-01", "Konec": "2025-06",
              "Celkové náklady [Kč]": "1000", "Program": "<script>alert(2)</script>", "EU/ESF [Kč]": "1000",
@@ -166,7 +166,7 @@ def test_funding_report_escapes_an_analysts_data_text(tmp_path):
 
 
 def test_funding_inconsistent_file_fails_with_the_report(tmp_path):
-    path = planning.write_projects_template(tmp_path / "projekty.csv")
+    path = projects.write_projects_template(tmp_path / "projekty.csv")
     header = list(read_table(path).columns)
     rows = [{"ID projektu": "x", "Název projektu": "X", "Začátek": "2024-01", "Konec": "2024-12",
              "Celkové náklady [Kč]": "1000", "EU/ESF [Kč]": "900"}]
@@ -187,8 +187,8 @@ def test_monitoring_default_without_records(tmp_path):
 
 
 def test_monitoring_on_a_filled_template(tmp_path):
-    plan = planning.load_plan()
-    path = planning.write_monitoring_template(tmp_path / "monitoring.xlsx", plan)
+    plan = plans.load_plan()
+    path = plans.write_monitoring_template(tmp_path / "monitoring.xlsx", plan)
     frame = read_table(path).astype(object)
     filled = {("4.4.1", 2010): ("probíhá", 2, 120000), ("4.4.1", 2011): ("splněno", 5, 80000),
               ("4.3.1", 2011): ("zrušeno", None, None), ("2.1.1", 2011): ("nezahájeno", None, None),

@@ -1,6 +1,6 @@
 """Indicators of planning work: funding, plan fulfilment, participation, capacity beside measures.
 
-Pure functions over the tables of :mod:`kpss_lib.load.planning` (and of the
+Pure functions over the tables of :mod:`kpss_lib.load.projects`, :mod:`~kpss_lib.load.partners`, :mod:`~kpss_lib.load.plans` (and of the
 territory and services loaders, passed in as arguments): DataFrames in, DataFrames
 out, no file I/O, no plotting. Amounts are in Kč, shares in 0–1.
 """
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from kpss_lib.errors import UnknownValueError
-from kpss_lib.load.planning import SOURCE_KINDS, months_per_year
+from kpss_lib.load.projects import SOURCE_KINDS, months_per_year
 from kpss_lib.load.territory import normalize_name
 
 #: States of a measure in a monitoring year, plus the label for "nothing recorded".
@@ -83,7 +83,7 @@ def cost_per_inhabitant(projects: pd.DataFrame, population: pd.Series | Mapping[
         ``project_id, total_czk`` (Kč) and ``months`` (length of the period).
     population : Series, mapping or number
         Inhabitants of each project's area, indexed by ``project_id`` (e.g. from
-        ``kpss_lib.load.planning.project_area_population``), or one number for all.
+        ``kpss_lib.load.projects.project_area_population``), or one number for all.
 
     Returns
     -------
