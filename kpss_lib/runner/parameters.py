@@ -169,6 +169,20 @@ class NotebookNeeds:
     territory: tuple[str, ...]
 
 
+#: Calls whose first argument (or ``region=``/``within=``) names a region: checked before a run starts.
+_REGION_LOOKUPS = ("find_region", "open_study")
+
+
+def _called(node) -> str | None:
+    return getattr(node.func, "id", getattr(node.func, "attr", None))
+
+
+def _region_arguments(node) -> list[str]:
+    """Names of notebook variables passed as the region of a lookup call."""
+    given = node.args[:1] + [k.value for k in node.keywords if k.arg in ("region", "within")]
+    return [value.id for value in given if value.__class__.__name__ == "Name"]
+
+
 def notebook_needs(notebook: str | os.PathLike) -> NotebookNeeds:
     """Read :class:`NotebookNeeds` from the code cells of ``notebook`` (IPython magics skipped)."""
     import ast
@@ -190,8 +204,7 @@ def notebook_needs(notebook: str | os.PathLike) -> NotebookNeeds:
                 data = True
             elif isinstance(node, ast.Import) and any(a.name.split(".")[0] == "kpss_lib" for a in node.names):
                 data = True
-            elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Name) \
-                    and getattr(node.func, "id", getattr(node.func, "attr", None)) == "find_region" \
-                    and node.args[0].id in declared and node.args[0].id not in territory:
-                territory.append(node.args[0].id)
+            elif isinstance(node, ast.Call) and _called(node) in _REGION_LOOKUPS:
+                territory.extend(name for name in _region_arguments(node)
+                                 if name in declared and name not in territory)
     return NotebookNeeds(data, tuple(territory))
