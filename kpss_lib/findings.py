@@ -17,13 +17,13 @@ import datetime as _dt
 
 import pandas as pd
 
-from kpss_lib.escaping import markdown_text
+from kpss_lib.escaping import html_text, markdown_text
 from kpss_lib.study import Study, coverage_table, with_region
 from kpss_lib.vocabulary import capacity_text, format_number, rejected_in_czech, to_czech_text
 from kpss_lib.vocabulary.columns import number_format
 
-__all__ = ["coverage_figures", "key_findings", "kraj_breaks", "method_box", "method_notes", "region_summary",
-           "services_table", "show_rejected_here", "show_table", "territory_rejected", "white_spot_split"]
+__all__ = ["comparison_overview", "coverage_figures", "key_findings", "kraj_breaks", "method_box", "method_notes", "region_summary",
+           "services_table", "show_rejected_here", "show_table", "table_html", "territory_rejected", "white_spot_split"]
 
 #: Czech headers of :func:`services_table`.
 SERVICE_COLUMNS = {"service_name": "Služba", "provider_name": "Poskytovatel", "provider_ico": "IČO",
@@ -151,9 +151,11 @@ def territory_rejected(study: Study) -> pd.DataFrame:
     run folder (``vyrazene_zaznamy.csv``).
     """
     rejected = study.rejected
-    if rejected.empty or study.region is None:
+    regions = [study.region] if study.region is not None else list(study.regions)
+    if rejected.empty or not regions:
         return rejected
-    kraje = set(study.obce.loc[study.obce["obec_code"].isin(study.region.obce), "kraj_code"])
+    obce = {code for region in regions for code in region.obce}
+    kraje = set(study.obce.loc[study.obce["obec_code"].isin(obce), "kraj_code"])
     kinds = set(study.places["type_code"].astype(str))
     keep = rejected["kraj_code"].isin(kraje) & rejected["type_code"].astype(str).isin(kinds)
     return rejected[keep].reset_index(drop=True)
@@ -203,17 +205,31 @@ def show_table(frame: pd.DataFrame, population: str | None = None, *, drop_zero:
         name = next(c for c in ("unit_name", "obec_name", "region_name") if c in frame.columns)
         frame[name] = frame[name].astype(object)
         frame.iloc[-1, frame.columns.get_loc(name)] = total_label
+    numeric = {str(c) for c in frame.select_dtypes("number").columns}
     frame = frame.copy()
-    for column in frame.select_dtypes("number").columns:  # columns the vocabulary has no format for
-        if number_format(str(column)) is None:
+    for column in numeric:  # columns the vocabulary has no format for: whole numbers or one decimal
+        if number_format(column) is None:
             whole = frame[column].dropna().eq(frame[column].dropna().round()).all()
             frame[column] = [format_number(v, 0 if whole else 1) if pd.notna(v) else "–" for v in frame[column]]
     text = to_czech_text(frame, population)
-    display(HTML(text.to_html(index=False, escape=True, na_rep="–", classes="kpss-table", border=0)))
+    display(HTML(table_html(text, numeric=[str(c) in numeric for c in frame.columns])))
+
+
+def table_html(text: pd.DataFrame, numeric: "list[bool] | None" = None) -> str:
+    """A table of texts as HTML without index, every cell escaped; ``numeric`` columns right-aligned."""
+    numeric = numeric or [False] * len(text.columns)
+    cls = ['' if not n else ' class="num"' for n in numeric]
+    head = "".join(f"<th{c}>{html_text(str(name))}</th>" for name, c in zip(text.columns, cls))
+    rows = "".join("<tr>" + "".join(f"<td{c}>{html_text('–' if pd.isna(v) else str(v))}</td>"
+                                    for v, c in zip(values, cls)) + "</tr>"
+                   for values in text.itertuples(index=False))
+    return f'<table class="kpss-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
 
 
 def region_summary(study: Study, table: pd.DataFrame, obce_table: pd.DataFrame, measure: str) -> dict:
     """The ``summary.json`` of a region report (schema of :func:`kpss_lib.overview.write_summary`)."""
+    from kpss_lib.vocabulary import measure_label
+
     fig = coverage_figures(study, table, measure)
     split = white_spot_split(study, obce_table)
     whole = table.iloc[-1]
@@ -225,7 +241,8 @@ def region_summary(study: Study, table: pd.DataFrame, obce_table: pd.DataFrame, 
     figures = [
         {"key": "population", "label": f"Cílová populace ({study.target})", "value": value(whole["population"]),
          "unit": "osob", "format": "int"},
-        {"key": "capacity", "label": "Kapacita", "value": value(whole[f"capacity_{measure}"]), "unit": "",
+        {"key": "capacity", "label": "Kapacita", "value": value(whole[f"capacity_{measure}"]),
+         "unit": measure_label(measure),
          "format": "int"},
         {"key": "per_1000", "label": "Kapacita na 1 000", "value": fig["region"], "unit": "", "format": "dec1"},
         {"key": "per_1000_kraj", "label": "Kraj na 1 000", "value": fig["kraj"], "unit": "", "format": "dec1"},
@@ -249,6 +266,25 @@ def region_summary(study: Study, table: pd.DataFrame, obce_table: pd.DataFrame, 
     return {"title": f"{study.selection_text} – {region.label}", "region": {"code": str(region.code),
             "name": region.name, "level": region.level}, "figures": figures, "notes": method_notes(study),
             "obce": obce}
+
+
+def comparison_overview(study: Study, table: pd.DataFrame, indicator: str) -> dict:
+    """The ``summary.json`` of a comparison report: number of regions, highest, lowest and CZ capacity per 1 000."""
+    area = study.within or (study.regions[0] if study.regions else None)
+    values = table[indicator].dropna()
+    figures = [
+        {"key": "n_regions", "label": "Srovnávaných území", "value": len(table), "unit": "", "format": "int"},
+        {"key": "per_1000_max", "label": "Nejvyšší kapacita na 1 000",
+         "value": float(values.max()) if len(values) else None, "unit": "", "format": "dec1"},
+        {"key": "per_1000_min", "label": "Nejnižší kapacita na 1 000",
+         "value": float(values.min()) if len(values) else None, "unit": "", "format": "dec1"},
+        {"key": "per_1000_cz", "label": "Česko na 1 000", "value": float(table[f"{indicator}_cz"].iloc[0]),
+         "unit": "", "format": "dec1"},
+    ]
+    return {"title": f"{study.selection_text} – srovnání území",
+            "region": {"code": str(area.code) if area else "", "name": area.name if area else "",
+                       "level": area.level if area else ""},
+            "figures": figures, "notes": method_notes(study), "obce": []}
 
 
 def kraj_breaks(study: Study, column: str, k: int = 5):

@@ -35,6 +35,7 @@ from urllib.parse import quote
 
 from kpss_lib.errors import UnknownValueError
 from kpss_lib.mapio import embed_assets, write_text_atomic
+from kpss_lib.vocabulary import format_number
 
 #: Czech labels of job statuses, as shown on the index page and in summaries.
 STATUS_LABELS = {"ok": "ok", "failed": "chyba", "timeout": "časový limit"}
@@ -64,7 +65,9 @@ REPORT_TEMPLATE = """\
 <style>
   body { max-width: 1100px; margin: 0 auto; }
   table.kpss-table { border-collapse: collapse; font-size: 12px; margin: .5em 0 1em; }
-  table.kpss-table th, table.kpss-table td { padding: 3px 6px; border-bottom: 1px solid #ddd; text-align: left; }
+  .jp-RenderedHTMLCommon table.kpss-table th, .jp-RenderedHTMLCommon table.kpss-table td {
+    padding: 3px 6px; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top; }
+  .jp-RenderedHTMLCommon table.kpss-table .num { text-align: right; white-space: nowrap; }
   table.kpss-table td { font-variant-numeric: tabular-nums; }
   .jp-OutputArea-output { overflow-x: auto; }
   @media (max-width: 600px) { .jp-Cell { padding: 0 4px; } table.kpss-table { font-size: 11px; } }
@@ -221,6 +224,8 @@ def _format_value(value: Any) -> str:
         return "ano" if value else "ne"
     if value is None:
         return "–"
+    if isinstance(value, (int, float)):
+        return format_number(value, 0 if float(value).is_integer() else 2)
     return str(value)
 
 

@@ -164,7 +164,7 @@ def coverage_summary(study: Study, table: pd.DataFrame, measure: str) -> str:
 (Česko: {format_number(cz[f'per_1000_{measure}'], 1)}). Bez služby do {study.settings.radius_km:g} km žije
 {format_number(whole['population_white_spots'])} {target}.
 
-**Vstup služeb:** {markdown_text(services_text(study))}; vyřazených záznamů {len(study.rejected)} (viz výše).
+**Vstup služeb:** {markdown_text(services_text(study))}; vyřazených záznamů {len(study.rejected)} (viz níže).
 **{markdown_text(source_line(study.services.places))}.** Vzdálenosti jsou vzdušnou čarou.
 """
 
@@ -196,6 +196,6 @@ Nejvyšší kapacitu na 1 000 {target} má **{markdown_text(best['region_name'])
 ({format_number(best[indicator], 1)}), nejnižší **{markdown_text(worst['region_name'])}**
 ({format_number(worst[indicator], 1)}); Česko {format_number(table[f'{indicator}_cz'].iloc[0], 1)}.
 
-**Vstup služeb:** {markdown_text(services_text(study))}; vyřazených záznamů {len(study.rejected)} (viz výše).
+**Vstup služeb:** {markdown_text(services_text(study))}; vyřazených záznamů {len(study.rejected)} (viz níže).
 **{markdown_text(source_line(study.services.places))}; {markdown_text(datapaq_source_text())}.**
 """
