@@ -22,7 +22,7 @@ from kpss_lib.study import Study, coverage_table, with_region
 from kpss_lib.vocabulary import capacity_text, format_number, rejected_in_czech, to_czech_text
 from kpss_lib.vocabulary.columns import number_format
 
-__all__ = ["comparison_overview", "coverage_figures", "key_findings", "kraj_breaks", "method_box", "method_notes", "region_summary",
+__all__ = ["comparison_overview", "coverage_figures", "key_findings", "kraj_breaks", "method_box", "method_notes", "reading_columns", "region_summary",
            "services_table", "show_rejected_here", "show_table", "table_html", "territory_rejected", "white_spot_split"]
 
 #: Czech headers of :func:`services_table`.
@@ -177,6 +177,23 @@ def show_rejected_here(study: Study) -> None:
     show_table(here[["service_name", "form", "capacity_text", "reason", "file", "record"]].rename(columns={
         "service_name": "Služba", "form": "Forma", "capacity_text": "Kapacita", "reason": "Důvod",
         "file": "Soubor", "record": "Záznam"}))
+
+
+def reading_columns(table: pd.DataFrame, measure: str) -> list[str]:
+    """The columns of an indicator or comparison table a printed report shows (the XLSX keeps all).
+
+    Name, target population, number of services, capacity per 1 000 of every measure
+    with capacity, 2SFCA and rank of ``measure``, mean distance, white spots (not per
+    obec, where it is 0 or 1) and the differences against kraj and CZ.
+    """
+    name = next(c for c in ("unit_name", "region_name") if c in table.columns)
+    per_obec = table.get("level", pd.Series(dtype=object)).eq("obec").any()
+    measures = [c.removeprefix("capacity_") for c in table.columns
+                if c.startswith("capacity_") and table[c].fillna(0).astype(bool).any()]
+    wanted = [name, "population", "n_services", *[f"per_1000_{m}" for m in measures], f"access_per_1000_{measure}",
+              f"rank_per_1000_{measure}", f"per_1000_{measure}_vs_kraj", f"per_1000_{measure}_vs_cz",
+              "mean_distance_km", *([] if per_obec else ["n_white_spots", "population_white_spots"])]
+    return [c for c in wanted if c in table.columns]
 
 
 def show_table(frame: pd.DataFrame, population: str | None = None, *, drop_zero: bool = True,

@@ -75,10 +75,14 @@ REPORT_TEMPLATE = """\
     @page { size: A4; margin: 12mm; }
     body { max-width: none; }
     .jp-OutputArea-output { overflow: visible; }
-    table.kpss-table { font-size: 8pt; width: 100%; table-layout: auto; }
-    table.kpss-table th, table.kpss-table td { padding: 1px 3px; word-break: break-word; }
+    .jp-RenderedHTMLCommon table.kpss-table { font-size: 7.5pt; width: 100%; }
+    .jp-RenderedHTMLCommon table.kpss-table th, .jp-RenderedHTMLCommon table.kpss-table td {
+      padding: 1px 3px; hyphens: auto; }
     table.kpss-table tr { break-inside: avoid; }
-    iframe { break-before: page; break-after: page; width: 100% !important; height: 230mm !important; }
+    /* folium wraps its frame in a box sized by padding-bottom: give the map a page of its own */
+    .jp-OutputArea-output div[style*="padding-bottom"] { padding-bottom: 0 !important; height: auto !important;
+      break-before: page; break-after: page; }
+    .jp-OutputArea-output iframe { position: static !important; width: 100% !important; height: 250mm !important; }
     h2 { break-after: avoid; }
   }
 </style>
