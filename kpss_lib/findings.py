@@ -22,13 +22,34 @@ from kpss_lib.study import Study, coverage_table, with_region
 from kpss_lib.vocabulary import capacity_text, format_number, rejected_in_czech, to_czech_text
 from kpss_lib.vocabulary.columns import number_format
 
-__all__ = ["comparison_overview", "coverage_figures", "key_findings", "kraj_breaks", "method_box", "method_notes", "reading_columns", "region_summary",
+__all__ = ["comparison_overview", "coverage_figures", "czech_key", "key_findings", "kraj_breaks", "method_box", "method_notes", "reading_columns", "region_summary",
            "services_table", "show_rejected_here", "show_table", "table_html", "territory_rejected", "white_spot_split"]
 
 #: Czech headers of :func:`services_table`.
 SERVICE_COLUMNS = {"service_name": "Služba", "provider_name": "Poskytovatel", "provider_ico": "IČO",
                    "type_name": "Druh", "form": "Forma", "capacity_text": "Kapacita", "obec_name": "Obec",
                    "address": "Adresa"}
+
+
+# Czech alphabetical order: č, ř, š, ž and "ch" are letters of their own; other accents sort as the base letter.
+_ALPHABET = ["a", "b", "c", "č", "d", "e", "f", "g", "h", "ch", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r",
+             "ř", "s", "š", "t", "u", "v", "w", "x", "y", "z", "ž"]
+_BASE = str.maketrans("áďéěíňóťúůý", "adeeinotuuy")
+
+
+def czech_key(text: str) -> tuple:
+    """Sort key of Czech alphabetical order (Čeladná after Cetechovice, Chvalčov after Hulín)."""
+    letters = str(text).casefold().translate(_BASE)
+    key, i = [], 0
+    while i < len(letters):
+        if letters.startswith("ch", i):
+            key.append(_ALPHABET.index("ch") + 1)
+            i += 2
+            continue
+        char = letters[i]
+        key.append(_ALPHABET.index(char) + 1 if char in _ALPHABET else ord(char) + 100 if char.isalnum() else 0)
+        i += 1
+    return tuple(key)
 
 
 def white_spot_split(study: Study, obce_table: pd.DataFrame) -> pd.DataFrame:
@@ -144,39 +165,44 @@ def services_table(study: Study) -> pd.DataFrame:
 
 
 def territory_rejected(study: Study) -> pd.DataFrame:
-    """The rejected records that may lie in the study's region and are of the selected kinds.
+    """The rejected records of the selected kinds that may lie in the study's region(s).
 
-    A record is kept when its kraj (from the record or its provider) is a kraj of
-    the region and its kind is one of the selection; the whole list stays in the
-    run folder (``vyrazene_zaznamy.csv``).
+    A record is kept when it is of a kind of the selection and its kraj (from the
+    record or its provider) is a kraj of the region, or unknown (it cannot be
+    placed, so it may lie there); ``kraj_known`` tells the two apart. The whole
+    list stays in the run folder (``vyrazene_zaznamy.csv``).
     """
     rejected = study.rejected
     regions = [study.region] if study.region is not None else list(study.regions)
     if rejected.empty or not regions:
-        return rejected
+        return rejected.assign(kraj_known=pd.Series(dtype=bool))
     obce = {code for region in regions for code in region.obce}
     kraje = set(study.obce.loc[study.obce["obec_code"].isin(obce), "kraj_code"])
     kinds = set(study.places["type_code"].astype(str))
-    keep = rejected["kraj_code"].isin(kraje) & rejected["type_code"].astype(str).isin(kinds)
-    return rejected[keep].reset_index(drop=True)
+    here = rejected["kraj_code"].isin(kraje) | rejected["kraj_code"].isna()
+    keep = here & rejected["type_code"].astype(str).isin(kinds)
+    return rejected[keep].assign(kraj_known=rejected.loc[keep, "kraj_code"].notna()).reset_index(drop=True)
 
 
 def show_rejected_here(study: Study) -> None:
-    """The report section of rejected records of this territory, with their capacity and Czech reasons."""
+    """The report section of rejected records that may touch this territory: capacity, Czech reasons in full."""
     from IPython.display import Markdown, display
 
+    from kpss_lib.vocabulary import rejected_line
+
     here = rejected_in_czech(territory_rejected(study))
-    total = len(study.rejected)
+    line = rejected_line(study.rejected)
+    intro = (f"{markdown_text(line[:1].upper() + line[1:])}. Úplný seznam je v souboru `vyrazene_zaznamy.csv`. ")
     if here.empty:
-        display(Markdown(f"Žádný vyřazený záznam se netýká tohoto území (ve vstupu celkem {total}; úplný "
-                         "seznam je v souboru `vyrazene_zaznamy.csv`)."))
+        display(Markdown(intro + "Žádný z nich se netýká tohoto území ani vybraných druhů služeb."))
         return
-    display(Markdown(f"Tohoto území se může týkat **{len(here)}** vyřazených záznamů (ve vstupu celkem {total}; "
-                     "úplný seznam je v souboru `vyrazene_zaznamy.csv`). Nejsou v žádném ukazateli ani na mapě."))
+    display(Markdown(intro + f"Tohoto území se může týkat **{len(here)}** z nich (vybrané druhy služeb v kraji "
+                     "území nebo bez známého místa); jejich kapacita v žádném ukazateli není:"))
     here["capacity_text"] = [capacity_text(c, u) for c, u in zip(here["capacity"], here["capacity_unit"])]
-    show_table(here[["service_name", "form", "capacity_text", "reason", "file", "record"]].rename(columns={
-        "service_name": "Služba", "form": "Forma", "capacity_text": "Kapacita", "reason": "Důvod",
-        "file": "Soubor", "record": "Záznam"}))
+    here["place"] = here["kraj_known"].map({True: "v kraji území", False: "neznámé"})
+    show_table(here[["service_name", "form", "capacity_text", "place", "reason", "file", "record"]].rename(
+        columns={"service_name": "Služba", "form": "Forma", "capacity_text": "Kapacita", "place": "Místo",
+                 "reason": "Důvod", "file": "Soubor", "record": "Záznam"}), drop_zero=False)
 
 
 def reading_columns(table: pd.DataFrame, measure: str) -> list[str]:

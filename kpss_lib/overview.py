@@ -93,7 +93,7 @@ def read_summary(folder: str | os.PathLike) -> dict | None:
     try:
         return _check(json.loads(path.read_text(encoding="utf-8")), str(path))
     except (ValueError, ValidationError) as exc:
-        raise DataFileError(f"{path}: not a kpss summary: {exc}") from None
+        raise DataFileError(path, f"not a kpss summary: {exc}") from None
 
 
 def figure_text(figure: dict) -> str:

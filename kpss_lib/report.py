@@ -67,7 +67,8 @@ REPORT_TEMPLATE = """\
   table.kpss-table { border-collapse: collapse; font-size: 12px; margin: .5em 0 1em; }
   .jp-RenderedHTMLCommon table.kpss-table th, .jp-RenderedHTMLCommon table.kpss-table td {
     padding: 3px 6px; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top; }
-  .jp-RenderedHTMLCommon table.kpss-table .num { text-align: right; white-space: nowrap; }
+  .jp-RenderedHTMLCommon table.kpss-table .num { text-align: right; }
+  .jp-RenderedHTMLCommon table.kpss-table td.num { white-space: nowrap; }
   table.kpss-table td { font-variant-numeric: tabular-nums; }
   .jp-OutputArea-output { overflow-x: auto; }
   @media (max-width: 600px) { .jp-Cell { padding: 0 4px; } table.kpss-table { font-size: 11px; } }
