@@ -153,7 +153,12 @@ def method_notes(study: Study) -> list[str]:
 
 def method_box(study: Study) -> str:
     """Markdown "Jak bylo počítáno": :func:`method_notes` as a list."""
-    return "## Jak bylo počítáno\n\n" + "\n".join(f"- {markdown_text(n)}" for n in method_notes(study)) + "\n"
+    from kpss_lib.sections import services_text
+
+    notes = method_notes(study)
+    if not any(note.startswith("Vstup služeb") for note in notes):
+        notes.insert(0, f"Vstup služeb: {services_text(study)}.")
+    return "## Jak bylo počítáno\n\n" + "\n".join(f"- {markdown_text(n)}" for n in notes) + "\n"
 
 
 def services_table(study: Study) -> pd.DataFrame:
@@ -200,9 +205,9 @@ def show_rejected_here(study: Study) -> None:
                      "území nebo bez známého místa); jejich kapacita v žádném ukazateli není:"))
     here["capacity_text"] = [capacity_text(c, u) for c, u in zip(here["capacity"], here["capacity_unit"])]
     here["place"] = here["kraj_known"].map({True: "v kraji území", False: "neznámé"})
-    show_table(here[["service_name", "form", "capacity_text", "place", "reason", "file", "record"]].rename(
+    show_table(here[["service_name", "form", "capacity_text", "place", "reason", "value", "file", "record"]].rename(
         columns={"service_name": "Služba", "form": "Forma", "capacity_text": "Kapacita", "place": "Místo",
-                 "reason": "Důvod", "file": "Soubor", "record": "Záznam"}), drop_zero=False)
+                 "reason": "Důvod", "value": "Hodnota", "file": "Soubor", "record": "Záznam"}), drop_zero=False)
 
 
 def reading_columns(table: pd.DataFrame, measure: str) -> list[str]:
