@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from kpss_lib.fileio import atomic_path
-from kpss_lib.vocabulary import column_label
+from kpss_lib.vocabulary import column_label, format_number
 
 __all__ = ["capacity_chart", "cost_per_inhabitant_chart", "funding_shares_chart", "need_supply_chart",
            "spending_per_year_chart", "status_chart"]
@@ -21,10 +21,44 @@ __all__ = ["capacity_chart", "cost_per_inhabitant_chart", "funding_shares_chart"
 POINT_COLOR, CZ_COLOR, KRAJ_COLOR = "#1f5f8b", "#b00020", "#555555"
 
 
+def _czech_ticks(fig) -> None:
+    """Number ticks the Czech way (decimal comma, no-break thousands), category axes as they are."""
+    from matplotlib.ticker import FuncFormatter, ScalarFormatter
+
+    def czech(value: float, _position) -> str:
+        return format_number(value, 0 if float(value).is_integer() else 2 if abs(value) < 1 else 1)
+
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if isinstance(axis.get_major_formatter(), ScalarFormatter):
+                axis.set_major_formatter(FuncFormatter(czech))
+
+
+def _place_labels(ax, xs, ys, names, fontsize: int = 7) -> None:
+    """Label points without overlaps: each label takes the first of eight positions around its point
+    whose box meets no label placed before (larger points first); one that fits nowhere is left out
+    and the point stays (the table lists every region)."""
+    renderer = ax.figure.canvas.get_renderer()
+    offsets = [(4, 4), (4, -10), (-4, 4), (-4, -10), (0, 8), (0, -14), (8, 0), (-8, 0)]
+    placed = []
+    for x, y, name in sorted(zip(xs, ys, names), key=lambda p: -p[1] if p[1] == p[1] else 0):
+        if x != x or y != y:
+            continue
+        for dx, dy in offsets:
+            label = ax.annotate(name, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize,
+                                ha="left" if dx >= 0 else "right")
+            box = label.get_window_extent(renderer).expanded(1.05, 1.1)
+            if not any(box.overlaps(other) for other in placed):
+                placed.append(box)
+                break
+            label.remove()
+
+
 def _finish(fig, path: str | Path | None):
     """Lay out, save (PNG, 120 dpi, atomically) and close ``fig``; return it for display."""
     import matplotlib.pyplot as plt
 
+    _czech_ticks(fig)
     fig.tight_layout()
     if path is not None:
         with atomic_path(path) as temporary:
@@ -81,8 +115,7 @@ def need_supply_chart(table: pd.DataFrame, indicator: str, population: str, path
     for ax, column in zip(axes[0], need_columns):
         x = table[column] * (100 if column.startswith("share_") else 1)
         ax.scatter(x, table[indicator], color=POINT_COLOR)
-        for xi, yi, name in zip(x, table[indicator], table["region_name"]):
-            ax.annotate(name, (xi, yi), fontsize=7, xytext=(3, 3), textcoords="offset points")
+        _place_labels(ax, x, table[indicator], table["region_name"])
         ax.set_xlabel(column_label(column, population) + (" (%)" if column.startswith("share_") else ""))
         ax.set_ylabel(column_label(indicator, population), fontsize=9)
         ax.grid(alpha=0.3)

@@ -24,7 +24,6 @@ page with those blocks emptied. A ``$…$`` formula in Markdown stays as plain t
 """
 from __future__ import annotations
 
-import datetime as _dt
 import functools
 import html
 import os
@@ -36,6 +35,7 @@ from urllib.parse import quote
 
 from kpss_lib.errors import UnknownValueError
 from kpss_lib.mapio import embed_assets, write_text_atomic
+from kpss_lib.vocabulary import format_number
 
 #: Czech labels of job statuses, as shown on the index page and in summaries.
 STATUS_LABELS = {"ok": "ok", "failed": "chyba", "timeout": "časový limit"}
@@ -49,6 +49,8 @@ RUN_STATUS_LABELS = {
 REMOVE_CELL_TAGS = frozenset({"remove-cell", "remove_cell", "papermill-error-cell-tag"})
 REMOVE_OUTPUT_TAGS = frozenset({"remove-output", "remove_output"})
 
+#: The overview map of a run, next to its index page.
+OVERVIEW_MAP = "prehled_mapa.html"
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 #: nbconvert's ``lab`` page without any script loaded from a CDN (module notes).
@@ -59,6 +61,33 @@ REPORT_TEMPLATE = """\
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block extra_css -%}
+<style>
+  body { max-width: 1100px; margin: 0 auto; }
+  table.kpss-table { border-collapse: collapse; font-size: 12px; margin: .5em 0 1em; }
+  .jp-RenderedHTMLCommon table.kpss-table th, .jp-RenderedHTMLCommon table.kpss-table td {
+    padding: 3px 6px; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top; }
+  .jp-RenderedHTMLCommon table.kpss-table .num { text-align: right; }
+  .jp-RenderedHTMLCommon table.kpss-table td.num { white-space: nowrap; }
+  table.kpss-table td { font-variant-numeric: tabular-nums; }
+  .jp-OutputArea-output { overflow-x: auto; }
+  @media (max-width: 600px) { .jp-Cell { padding: 0 4px; } table.kpss-table { font-size: 11px; } }
+  @media print {
+    @page { size: A4; margin: 12mm; }
+    body { max-width: none; }
+    .jp-OutputArea-output { overflow: visible; }
+    .jp-RenderedHTMLCommon table.kpss-table { font-size: 7.5pt; width: 100%; }
+    .jp-RenderedHTMLCommon table.kpss-table th, .jp-RenderedHTMLCommon table.kpss-table td {
+      padding: 1px 3px; hyphens: auto; }
+    table.kpss-table tr { break-inside: avoid; }
+    /* folium wraps its frame in a box sized by padding-bottom: give the map a page of its own */
+    .jp-OutputArea-output div[style*="padding-bottom"] { padding-bottom: 0 !important; height: auto !important;
+      break-before: page; break-after: page; }
+    .jp-OutputArea-output iframe { position: static !important; width: 100% !important; height: 250mm !important; }
+    h2 { break-after: avoid; }
+  }
+</style>
+{%- endblock extra_css -%}
 """
 
 
@@ -191,17 +220,6 @@ def _format_duration(seconds: float | None) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
-def _format_time(iso: str | None) -> str:
-    if not iso:
-        return "–"
-    try:
-        moment = _dt.datetime.fromisoformat(iso)
-    except ValueError:
-        return iso
-    zone = f" ({moment:%z})" if moment.tzinfo else ""
-    return f"{moment.day}. {moment.month}. {moment.year} {moment:%H:%M:%S}{zone}"
-
-
 def _format_value(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(_format_value(v) for v in value)
@@ -211,6 +229,8 @@ def _format_value(value: Any) -> str:
         return "ano" if value else "ne"
     if value is None:
         return "–"
+    if isinstance(value, (int, float)):
+        return format_number(value, 0 if float(value).is_integer() else 2)
     return str(value)
 
 
@@ -219,9 +239,22 @@ def _href(relative: str | None) -> str | None:
     return quote(relative) if relative else None
 
 
-def render_index(manifest: dict[str, Any]) -> str:
-    """The run index page (Czech) for a run manifest; every data text is HTML-escaped."""
+def render_index(manifest: dict[str, Any], root: str | os.PathLike | None = None,
+                 map_file: str | None = None) -> str:
+    """The run overview page (Czech) for a run manifest; every data text is HTML-escaped.
+
+    Parameters
+    ----------
+    manifest : dict
+    root : path, optional
+        The run folder: the jobs' ``summary.json`` files give the table of figures
+        (:func:`kpss_lib.overview.overview_rows`); without it, only the technical section.
+    map_file : str, optional
+        The overview map's file name next to the page (shown in a frame).
+    """
     import jinja2
+
+    from kpss_lib.overview import PARAMETER_LABELS, figure_text, local_time, overview_rows
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
@@ -230,7 +263,9 @@ def render_index(manifest: dict[str, Any]) -> str:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(duration=_format_duration, when=_format_time, value=_format_value, href=_href)
+    env.filters.update(duration=_format_duration, when=local_time, value=_format_value, href=_href,
+                       figure=figure_text)
+    rows, columns = overview_rows(manifest, root) if root is not None else ([], [])
     counts = {status: sum(1 for job in manifest["jobs"] if job["status"] == status) for status in STATUS_LABELS}
     return env.get_template("run_index.html.j2").render(
         run=manifest,
@@ -238,9 +273,28 @@ def render_index(manifest: dict[str, Any]) -> str:
         status_labels=STATUS_LABELS,
         run_status_label=RUN_STATUS_LABELS.get(manifest["status"], manifest["status"]),
         hidden_parameters={"output_dir"},
+        parameter_labels=PARAMETER_LABELS,
+        rows=rows,
+        columns=columns,
+        map_file=map_file,
     )
 
 
 def write_index(manifest: dict[str, Any], path: str | os.PathLike) -> Path:
-    """Write :func:`render_index` of ``manifest`` to ``path`` atomically."""
-    return write_text_atomic(render_index(manifest), path)
+    """Write the overview of ``manifest`` to ``path`` atomically, with its map beside it.
+
+    The jobs' folders are read from the page's folder (the run folder); the map of
+    every obec of the run goes to ``prehled_mapa.html`` when the jobs left summaries.
+    """
+    from kpss_lib.mapio import save_map
+    from kpss_lib.overview import overview_map, overview_rows
+
+    root = Path(path).parent
+    rows, _ = overview_rows(manifest, root)
+    summaries = [row["summary"] for row in rows if row["summary"]]
+    shown = overview_map(summaries) if summaries else None
+    map_file = None
+    if shown is not None:
+        map_file = OVERVIEW_MAP
+        save_map(shown, root / map_file)
+    return write_text_atomic(render_index(manifest, root, map_file), path)

@@ -131,14 +131,18 @@ def distance_bands(obce_table: pd.DataFrame, study: Study) -> pd.DataFrame:
     return bands.rename(columns={"population": f"cílová populace ({study.target})"})
 
 
-def access_map(study: Study, obce_table: pd.DataFrame, column: str):
-    """The obce of the region coloured by ``column`` (2SFCA), white spots hatched, services as markers."""
+def access_map(study: Study, obce_table: pd.DataFrame, column: str, *, breaks=None, white_spots: str = "white_spot"):
+    """The obce of the region coloured by ``column`` (2SFCA), white spots hatched, services as markers.
+
+    ``breaks`` (e.g. :func:`kpss_lib.findings.kraj_breaks`) are noted "společné pro kraj";
+    ``white_spots`` names the boolean column hatched.
+    """
     from kpss_lib import maps
 
     label, unit = indicator_label(column, study.target)
     return maps.coverage_map(
         obce_table, column, label=label, unit=unit, places=study.region_places,
-        white_spots="white_spot",
+        white_spots=white_spots, breaks=breaks, breaks_note="společné pro kraj" if breaks is not None else None,
         white_spots_description=f"žádná vybraná služba do {study.settings.radius_km:g} km",
         outline_by="orp_code", title=f"{_title(study.selection_text)} – {study.region.name}",
         source=maps.source_line(study.places),
@@ -160,7 +164,7 @@ def coverage_summary(study: Study, table: pd.DataFrame, measure: str) -> str:
 (Česko: {format_number(cz[f'per_1000_{measure}'], 1)}). Bez služby do {study.settings.radius_km:g} km žije
 {format_number(whole['population_white_spots'])} {target}.
 
-**Vstup služeb:** {markdown_text(services_text(study))}; vyřazených záznamů {len(study.rejected)} (viz výše).
+**Vstup služeb:** {markdown_text(services_text(study))}; vyřazených záznamů {len(study.rejected)} (viz níže).
 **{markdown_text(source_line(study.services.places))}.** Vzdálenosti jsou vzdušnou čarou.
 """
 
@@ -192,6 +196,6 @@ Nejvyšší kapacitu na 1 000 {target} má **{markdown_text(best['region_name'])
 ({format_number(best[indicator], 1)}), nejnižší **{markdown_text(worst['region_name'])}**
 ({format_number(worst[indicator], 1)}); Česko {format_number(table[f'{indicator}_cz'].iloc[0], 1)}.
 
-**Vstup služeb:** {markdown_text(services_text(study))}; vyřazených záznamů {len(study.rejected)} (viz výše).
+**Vstup služeb:** {markdown_text(services_text(study))}; vyřazených záznamů {len(study.rejected)} (viz níže).
 **{markdown_text(source_line(study.services.places))}; {markdown_text(datapaq_source_text())}.**
 """
