@@ -22,6 +22,8 @@ from kpss_lib.load.services import load_services
 from kpss_lib.load.territory import load_obce
 from kpss_lib.mapio import save_map
 from kpss_lib.report import embed_map_frames
+from kpss_lib.study import open_study
+from kpss_lib.study_maps import study_map
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENS = Path("/tmp/kpss_screens")
@@ -267,7 +269,8 @@ def inputs():
 def otrokovice(inputs):
     """ORP Otrokovice by obce: at 1280×800 px it fits at zoom 12, 4 levels above folium's start
     zoom 8, close enough for Leaflet to animate a plain fitBounds."""
-    m, _ = maps.region_map("7205", level="obec", services=["13"], offline=True, data=inputs)
+    study = open_study("7205", level="obec", services=["13"])
+    m = study_map(study, offline=True)
     units = inputs[0][inputs[0]["orp_code"] == "7205"]
     return m, units
 
