@@ -485,3 +485,55 @@ def test_same_kind_same_colour_and_shared_breaks_in_two_maps(browser, inputs, tm
     for page in orp.values():
         assert page.errors == [] and page.requests == []
         page.page.close()
+
+
+@pytest.fixture(scope="module")
+def zlin_study_maps():
+    """The travel-band and the 2SFCA map of domovy pro seniory in Zlínský kraj by obce, as ``kpss map`` draws them."""
+    study = open_study("Zlínský kraj", level="obec", services=["domovy pro seniory"])
+    return {"dojezd": study_map(study, indicator="dojezd", offline=True),
+            "2sfca": study_map(study, indicator="dostupnost 2SFCA", offline=True)}
+
+
+@pytest.mark.parametrize("width, height", [(1400, 900), (390, 844)])
+@pytest.mark.parametrize("name", ["dojezd", "2sfca"])
+def test_band_and_2sfca_maps_offline(browser, zlin_study_maps, tmp_path, name, width, height):
+    from kpss_lib import vocabulary
+
+    path = save_map(zlin_study_maps[name], tmp_path / f"zlin_{name}.html")
+    page = Page(browser, path, height=height, width=width)
+    p = page.page
+    assert p.locator(".leaflet-overlay-pane path.leaflet-interactive").count() >= 307  # obce (+ outlines)
+    legend = p.locator(".kpss-legend").first
+    assert legend.is_visible()
+    rows = p.evaluate("""() => Array.from(document.querySelector('.kpss-legend').querySelectorAll('tr')).map(tr =>
+        [getComputedStyle(tr.querySelector('.kpss-swatch')).backgroundColor, tr.children[1].innerText,
+         Number(tr.children[2].innerText.replace(/[()]/g, ''))])""")
+    assert sum(n for _, _, n in rows) == 307
+    if name == "dojezd":
+        unit = "min" if "min)" in legend.inner_text() else "km"
+        bands = rows[:len(maps.TRAVEL_BAND_COLORS)]
+        assert [text for _, text, _ in bands] == vocabulary.travel_band_labels(maps.TRAVEL_BANDS[unit], unit)
+        assert [tuple(_rgb(colour)) for colour, _, _ in bands] == [tuple(_rgb(c)) for c in maps.TRAVEL_BAND_COLORS]
+    else:
+        assert "Dostupnost (2SFCA)" in legend.inner_text()
+    assert _overlapping(p.evaluate(_LAYOUT_JS)) == []
+    page.screenshot(tmp_path, f"zlin_{name}_{width}x{height}.png")
+    assert page.errors == [] and page.failed == [] and page.requests == [] and page.console_errors() == []
+    p.close()
+
+
+def test_folium_icon_marker_works_offline(browser, tmp_path):
+    """A marker with folium.Icon added to a kpss map: awesome-markers embedded, no JS error, nothing requested."""
+    import folium
+
+    m = study_map(open_study("7205", level="obec", services=["13"]), offline=True, markers=False)
+    folium.Marker([49.2078, 17.5306], icon=folium.Icon(color="red"), tooltip="Otrokovice").add_to(m)
+    page = Page(browser, save_map(m, tmp_path / "icon.html"))
+    marker = page.page.locator(".awesome-marker").first
+    assert marker.is_visible()
+    image = page.page.evaluate("() => getComputedStyle(document.querySelector('.awesome-marker')).backgroundImage")
+    assert image.startswith('url("data:image/png;base64,')
+    page.screenshot(tmp_path, "icon_marker.png")
+    assert page.errors == [] and page.failed == [] and page.requests == [] and page.console_errors() == []
+    page.page.close()
