@@ -18,7 +18,7 @@ from kpss_lib.errors import KpssError, UnknownValueError
 from kpss_lib.load.services import load_services
 from kpss_lib.load.territory import load_obce, load_orp
 from kpss_lib.mapio import map_html, save_map
-from kpss_lib.study import nearest_table, open_study
+from kpss_lib.study import open_study
 from kpss_lib.study_maps import study_map
 
 EVIL = "<script>alert(1)</script>"

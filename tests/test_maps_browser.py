@@ -13,11 +13,12 @@ import io
 import shutil
 from pathlib import Path
 
+import folium
 import numpy as np
 import pytest
 from PIL import Image
 
-from kpss_lib import maps
+from kpss_lib import maps, vocabulary
 from kpss_lib.load.services import load_services
 from kpss_lib.load.territory import load_obce
 from kpss_lib.mapio import save_map
@@ -189,7 +190,7 @@ def test_offline_kraj_map_renders_everything(browser, data, tmp_path):
     assert during[0] == before[0] and during[1] >= before[1] and during[2] > before[2]
     text = tooltip.inner_text().replace(" ", NBSP)
     assert "Horní" in text and "542687" in text
-    assert maps.format_number(target["pop_total"].iloc[0]) == f"2{NBSP}446" and f"2{NBSP}446" in text
+    assert vocabulary.format_number(target["pop_total"].iloc[0]) == f"2{NBSP}446" and f"2{NBSP}446" in text
     page.screenshot(tmp_path, "zlin_tooltip.png")
 
     # The obec renamed to a script tag shows the tag as text and runs nothing.
@@ -498,8 +499,6 @@ def zlin_study_maps():
 @pytest.mark.parametrize("width, height", [(1400, 900), (390, 844)])
 @pytest.mark.parametrize("name", ["dojezd", "2sfca"])
 def test_band_and_2sfca_maps_offline(browser, zlin_study_maps, tmp_path, name, width, height):
-    from kpss_lib import vocabulary
-
     path = save_map(zlin_study_maps[name], tmp_path / f"zlin_{name}.html")
     page = Page(browser, path, height=height, width=width)
     p = page.page
@@ -525,8 +524,6 @@ def test_band_and_2sfca_maps_offline(browser, zlin_study_maps, tmp_path, name, w
 
 def test_folium_icon_marker_works_offline(browser, tmp_path):
     """A marker with folium.Icon added to a kpss map: awesome-markers embedded, no JS error, nothing requested."""
-    import folium
-
     m = study_map(open_study("7205", level="obec", services=["13"]), offline=True, markers=False)
     folium.Marker([49.2078, 17.5306], icon=folium.Icon(color="red"), tooltip="Otrokovice").add_to(m)
     page = Page(browser, save_map(m, tmp_path / "icon.html"))

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import folium
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pytest
 import shapely
