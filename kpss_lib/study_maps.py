@@ -77,6 +77,14 @@ def _column_of(key: str, table: pd.DataFrame, level: str) -> str:
     return key
 
 
+def _white_spot_text(study: Study) -> str:
+    """What a hatched obec means: the radius in drive minutes for drive times, else in km."""
+    settings = study.settings
+    if getattr(settings, "cost", "straight") == "drive":
+        return f"žádná vybraná služba do {format_number(settings.radius_min, 0)} min jízdy"
+    return f"žádná vybraná služba do {format_number(settings.radius_km, 0)} km"
+
+
 def study_map(study: Study, *, indicator: str | None = None, scheme: str = "quantiles", k: int = 5,
               bins: list[float] | None = None, white_spots: bool = False, markers: bool = True,
               offline: bool = False, title: str | None = None) -> folium.Map:
@@ -147,9 +155,8 @@ def study_map(study: Study, *, indicator: str | None = None, scheme: str = "quan
         label, unit = ("Dojezd k nejbližší službě", units.attrs.get("cost_unit", "km"))
     if column.startswith("share_") and unit == "%":
         units[column] = units[column] * 100  # shares are 0–1; the legend reads percent
-    radius = study.settings.radius_km
     return maps.coverage_map(
         units, column, label=label, unit=unit, places=places, white_spots="white_spot" if white_spots else None,
-        white_spots_description=(f"žádná vybraná služba do {format_number(radius, 0)} km" if white_spots else None),
+        white_spots_description=_white_spot_text(study) if white_spots else None,
         outline_by="orp_code" if level == "obec" else None, title=title, source=source, tiles=tiles,
         scheme=scheme, k=k, bins=bins, tooltip_columns=tooltip)
