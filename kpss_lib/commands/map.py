@@ -31,10 +31,10 @@ Indicator (--indicator, Czech names):
   "kapacita", "počet služeb", "počet poskytovatelů", "počet míst poskytování", "cílová populace",
   "podíl 65+", "podíl 80+", "největší vzdálenost k nejbližší službě", "bílá místa",
   "podíl cílové populace v bílých místech"
-Capacity, per-1 000 and 2SFCA figures are of the measure (form and capacity unit) with the largest
-total capacity in the region: beds for domovy pro seniory, terrain clients for pečovatelská služba
-(the same rule as the notebooks). A column name of the coverage table (per_1000_field_clients)
-chooses another measure.
+Capacity, per-1 000 and 2SFCA figures are of the measure (form and capacity unit)
+with the largest total capacity in the region: beds for domovy pro seniory, terrain clients for
+pečovatelská služba (the same rule as the notebooks). A column name of the coverage table
+(per_1000_field_clients) chooses another measure.
 
 Rejected records: records of the services input the loader rejects (no obec, duplicates, ...) are
 on no map; a one-line count by reason goes to stderr, and --rejected FILE writes them all.
