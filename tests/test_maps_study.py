@@ -120,12 +120,19 @@ def zlin_nearest() -> pd.DataFrame:
     return nearest_table(open_study("Zlínský kraj", level="obec", services=["domovy pro seniory"]))
 
 
-def test_kpss_map_2sfca(tmp_path, capsys, zlin_nearest):
-    out = tmp_path / "2sfca.html"
-    code = kpss_main(["map", "--region", "Zlínský kraj", "--services", "domovy pro seniory", "--offline",
-                      "--indicator", "dostupnost 2SFCA", "-o", str(out)])
+def _kpss_map(tmp_path: Path, capsys, *args: str) -> str:
+    """The page ``kpss map --offline ARGS`` writes."""
+    out = tmp_path / "mapa.html"
+    code = kpss_main(["map", *args, "--offline", "-o", str(out)])
     assert code == 0, capsys.readouterr().err
-    page = out.read_text(encoding="utf-8")
+    return out.read_text(encoding="utf-8")
+
+
+ZLIN_HOMES = ("--region", "Zlínský kraj", "--services", "domovy pro seniory")
+
+
+def test_kpss_map_2sfca(tmp_path, capsys, zlin_nearest):
+    page = _kpss_map(tmp_path, capsys, *ZLIN_HOMES, "--indicator", "dostupnost 2SFCA")
     assert f"Dostupnost (2SFCA): lůžka pobytových služeb na 1{NBSP}000 obyvatel 65+" in page
     assert sum(n for _, n in _legend_rows(page)) == 307  # every obec of Zlínský kraj
     # Per obec, the value is the 2SFCA of the nearest table (same catchment, same default settings).
@@ -137,11 +144,7 @@ def test_kpss_map_2sfca(tmp_path, capsys, zlin_nearest):
 
 
 def test_kpss_map_travel_bands(tmp_path, capsys, zlin_nearest):
-    out = tmp_path / "dojezd.html"
-    code = kpss_main(["map", "--region", "Zlínský kraj", "--services", "domovy pro seniory", "--offline",
-                      "--indicator", "dojezd", "-o", str(out)])
-    assert code == 0, capsys.readouterr().err
-    page = out.read_text(encoding="utf-8")
+    page = _kpss_map(tmp_path, capsys, *ZLIN_HOMES, "--indicator", "dojezd")
     column = "cost" if "cost" in zlin_nearest.columns else "distance_km"
     unit = zlin_nearest.attrs.get("cost_unit", "km")
     bounds = maps.TRAVEL_BANDS[unit]
@@ -156,11 +159,8 @@ def test_kpss_map_travel_bands(tmp_path, capsys, zlin_nearest):
 
 
 def test_kpss_map_share_65_plus_per_orp_in_percent(tmp_path, capsys):
-    out = tmp_path / "podil.html"
-    code = kpss_main(["map", "--region", "Zlínský kraj", "--level", "orp", "--services", "13", "--offline",
-                      "--indicator", "podíl 65+", "-o", str(out)])
-    assert code == 0, capsys.readouterr().err
-    page = out.read_text(encoding="utf-8")
+    page = _kpss_map(tmp_path, capsys, "--region", "Zlínský kraj", "--level", "orp", "--services", "13",
+                     "--indicator", "podíl 65+")
     obce = load_obce()
     zlin = obce[obce["orp_code"] == "7213"]
     share = zlin["pop_65_plus"].sum() / zlin["pop_total"].sum() * 100
