@@ -12,7 +12,8 @@ The rooms, with imports flowing one way (load → indicators → study → maps/
 - ``kpss_lib.indicators``: pure functions over DataFrames (coverage, distances, 2SFCA, comparison, need, planning).
 - ``kpss_lib.study``: :func:`open_study` and the tables of a :class:`Study` (the one way to assemble an analysis).
 - ``kpss_lib.vocabulary``: every Czech word: column labels, units, number formats, rejected-record texts.
-- ``kpss_lib.maps`` / ``kpss_lib.mapio``: folium map builders (draw only) and map files.
+- ``kpss_lib.maps`` / ``kpss_lib.mapio``: folium map builders (draw only) and map files;
+  ``kpss_lib.study_maps``: :func:`study_map`, the map of a study (``kpss map``).
 - ``kpss_lib.sections`` / ``kpss_lib.plots``: what notebooks show: Markdown sentences, derived tables, charts.
 - ``kpss_lib.fileio`` / ``kpss_lib.escaping``: atomic writes (the one table writer) and text neutralising.
 - ``kpss_lib.runner`` / ``kpss_lib.report`` / ``kpss_lib.cli`` with ``kpss_lib.commands``: ``kpss run`` and the CLI.
@@ -94,6 +95,7 @@ from kpss_lib.study import (
     white_spots_table,
     with_region,
 )
+from kpss_lib.study_maps import MAP_LEVELS, study_map
 from kpss_lib.vocabulary import (
     column_label,
     format_number,
@@ -116,7 +118,7 @@ __all__ = [
     "POPULATION_GROUPS", "POPULATION_LABELS", "Region", "find_region", "load_kraje", "load_obce", "load_okresy",
     "load_orp", "micro_region", "population_column", "region_obce", "region_population", "territory_summary", "units_of",
     "Settings", "Study", "compare_table", "coverage_table", "need_for", "nearest_table", "open_study",
-    "region_geometries", "white_spots_table", "with_region",
+    "region_geometries", "white_spots_table", "with_region", "MAP_LEVELS", "study_map",
     "access_map", "comparison_map", "comparison_summary", "coverage_summary", "distance_bands",
     "input_description", "output_folder", "show_rejected", "study_summary", "white_spots_text", "write_rejected",
     "column_label", "format_number", "format_value", "main_columns", "measure_label", "to_czech", "to_czech_planning",

@@ -4,10 +4,11 @@ A map that is e-mailed to a mayor or archived with a plan for years must open wi
 no network: folium links Leaflet and friends from CDNs (which also rot). Here the
 rendered page's ``<script src>`` / ``<link href>`` to known libraries are replaced by
 their content from ``kpss_lib/assets`` (Leaflet 1.9.4, Leaflet.markercluster 1.5.3,
-jQuery 3.7.1, vendored from the npm registry with their licences; see
-``assets/README.md``). folium's other defaults (Bootstrap, Font Awesome,
-awesome-markers) are dropped when the page does not use them; an asset that is used
-but not vendored is an error, never a silent CDN link. Only tile URL templates (and
+Leaflet.awesome-markers 2.0.5, jQuery 3.7.1, vendored from the npm registry with their
+licences; see ``assets/README.md``). A page that draws a ``folium.Icon`` marker gets
+awesome-markers embedded even where kpss' own maps left folium's link to it out.
+folium's other defaults (Bootstrap, Font Awesome) are dropped when the page does not
+use them; an asset that is used but not vendored is an error, never a silent CDN link. Only tile URL templates (and
 ordinary hyperlinks such as the tiles' attribution) may still point to the web.
 
 Files are written atomically: to a temporary file in the target folder, then
@@ -46,15 +47,21 @@ _VENDORED = {
     "leaflet.markercluster-src.js": "leaflet.markercluster.js",
     "markercluster.css": "MarkerCluster.css",
     "markercluster.default.css": "MarkerCluster.Default.css",
+    "leaflet.awesome-markers.js": "leaflet.awesome-markers.js",
+    "leaflet.awesome-markers.min.js": "leaflet.awesome-markers.js",
+    "leaflet.awesome-markers.css": "leaflet.awesome-markers.css",
 }
+# folium.Icon draws with L.AwesomeMarkers; its pin images come with the stylesheet.
+_AWESOME = ("leaflet.awesome-markers.js", "leaflet.awesome-markers.css")
+_USES_AWESOME = re.compile(r"\bL\.AwesomeMarkers\b")
 _JQUERY = re.compile(r"^jquery(-[\d.]+)?(\.min)?\.js$")
 # folium's default assets that a page may not need, with what shows that it does.
 _OPTIONAL = [
     (re.compile(r"^bootstrap(\.bundle)?(\.min)?\.(js|css)$"), re.compile(r"data-bs-|bootstrap\.|class=\"[^\"]*\b(btn|modal|navbar)\b")),
     (re.compile(r"^bootstrap-glyphicons\.css$"), re.compile(r"glyphicon")),
     (re.compile(r"^all(\.min)?\.css$"), re.compile(r"\bfa-[a-z]")),
-    (re.compile(r"^leaflet\.awesome-markers(\.min)?\.(js|css)$"), re.compile(r"AwesomeMarkers")),
-    (re.compile(r"^leaflet\.awesome\.rotate(\.min)?\.css$"), re.compile(r"AwesomeMarkers|awesome-rotate")),
+    # Rotation of awesome markers: folium only adds a rotation class when asked for an angle.
+    (re.compile(r"^leaflet\.awesome\.rotate(\.min)?\.css$"), re.compile(r"awesome-rotate|\bfa-rotate-[1-9]")),
 ]
 _SCRIPT_TAG = re.compile(r'<script\s+src="(?P<url>[^"]+)"\s*>\s*</script>')
 _LINK_TAG = re.compile(r'<link\s+rel="stylesheet"\s+href="(?P<url>[^"]+)"\s*/?>')
@@ -63,7 +70,7 @@ _REMOTE_LOADS = re.compile(
     r'<script[^>]*\ssrc\s*=\s*["\']?(https?:)?//|<link[^>]*\shref\s*=\s*["\']?(https?:)?//'
     r'|<img[^>]*\ssrc\s*=\s*["\']?(https?:)?//|url\(\s*["\']?(https?:)?//|@import',
     re.IGNORECASE)
-_IMAGE_URL = re.compile(r"url\((['\"]?)images/(?P<name>[\w.-]+\.png)\1\)")
+_IMAGE_URL = re.compile(r"url\((['\"]?)images/(?P<name>[\w.@-]+\.png)\1\)")
 _SOURCE_MAP = re.compile(r"^\s*//# sourceMappingURL=\S+\s*$", re.MULTILINE)
 
 
@@ -120,12 +127,14 @@ def embed_assets(page: str) -> str:
     out = []
     last = 0
     leaflet_end = None
+    embedded = set()
     for start, end, url, kind in tags:
         out.append(page[last:start])
         last = end
         name = _basename(url)
         if name in _VENDORED:
             content = _asset(_VENDORED[name])
+            embedded.add(_VENDORED[name])
             out.append(f"<script>{content}</script>" if kind == "js" else f"<style>{content}</style>")
             if _VENDORED[name] == "leaflet.js":
                 leaflet_end = len(out)
@@ -148,6 +157,11 @@ def embed_assets(page: str) -> str:
     out.append(page[last:])
     if leaflet_end is not None and re.search(r"\bL\.marker\(", rest):
         out.insert(leaflet_end, _default_icon_script())
+    if leaflet_end is not None and _USES_AWESOME.search(rest):
+        # kpss' base map leaves folium's awesome-markers link out; a folium.Icon added later needs it.
+        out[leaflet_end:leaflet_end] = [f"<script>{_asset(name)}</script>" if name.endswith(".js")
+                                        else f"<style>{_asset(name)}</style>"
+                                        for name in _AWESOME if name not in embedded]
     result = "".join(out)
     remote = _REMOTE_LOADS.search(result)
     if remote:

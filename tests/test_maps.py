@@ -12,12 +12,14 @@ import pytest
 import shapely
 from jinja2.utils import htmlsafe_json_dumps
 
-from kpss_lib import maps
+from kpss_lib import maps, vocabulary
 from kpss_lib.cli import main as kpss_main
 from kpss_lib.errors import KpssError, UnknownValueError
 from kpss_lib.load.services import load_services
 from kpss_lib.load.territory import load_obce, load_orp
 from kpss_lib.mapio import map_html, save_map
+from kpss_lib.study import open_study
+from kpss_lib.study_maps import study_map
 
 EVIL = "<script>alert(1)</script>"
 CDN_HOSTS = ("cdn.jsdelivr.net", "cdnjs.cloudflare.com", "code.jquery.com", "netdna.bootstrapcdn.com",
@@ -71,13 +73,13 @@ def _zlin_map(zlin, zlin_places, **options) -> folium.Map:
 # ----------------------------------------------------------------------------- text
 
 def test_format_number_is_czech():
-    assert maps.format_number(1234.5, 1) == f"1{NBSP}234,5"
-    assert maps.format_number(1234567) == f"1{NBSP}234{NBSP}567"
-    assert maps.format_number(0.05, 2) == "0,05"
-    assert maps.format_number(-3.26, 1) == "\u22123,3"
-    assert maps.format_number(-0.01, 1) == "0,0"  # no "minus zero"
-    assert maps.format_number(float("nan")) == maps.NO_DATA_LABEL
-    assert maps.format_number(None) == maps.NO_DATA_LABEL
+    assert vocabulary.format_number(1234.5, 1) == f"1{NBSP}234,5"
+    assert vocabulary.format_number(1234567) == f"1{NBSP}234{NBSP}567"
+    assert vocabulary.format_number(0.05, 2) == "0,05"
+    assert vocabulary.format_number(-3.26, 1) == "\u22123,3"
+    assert vocabulary.format_number(-0.01, 1) == "0,0"  # no "minus zero"
+    assert vocabulary.format_number(float("nan")) == vocabulary.NO_DATA_LABEL
+    assert vocabulary.format_number(None) == vocabulary.NO_DATA_LABEL
 
 
 @pytest.mark.parametrize("capacity, unit, expected", [
@@ -88,15 +90,15 @@ def test_format_number_is_czech():
     (float("nan"), "lůžka", "kapacita neuvedena"),
 ])
 def test_capacity_text(capacity, unit, expected):
-    assert maps.capacity_text(capacity, unit) == expected
+    assert vocabulary.capacity_text(capacity, unit) == expected
 
 
 def test_indicator_label():
-    label, unit = maps.indicator_label("per_1000_residential_beds", "obyvatel 65+")
+    label, unit = vocabulary.indicator_label("per_1000_residential_beds", "obyvatel 65+")
     assert label == f"Lůžka pobytových služeb na 1{NBSP}000 obyvatel 65+"
     assert unit == f"lůžek na 1{NBSP}000 obyvatel 65+"
-    assert maps.indicator_label("n_services") == ("Počet služeb", "služeb")
-    assert maps.indicator_label("something_else") == ("something_else", None)
+    assert vocabulary.indicator_label("n_services") == ("Počet služeb", "služeb")
+    assert vocabulary.indicator_label("something_else") == ("something_else", None)
 
 
 # ----------------------------------------------------------------------------- classes
@@ -189,14 +191,14 @@ def test_choropleth_layers_legend_and_tooltips(zlin, zlin_places):
     assert _control_key("Hranice ORP") in page and _control_key("Hranice území") in page
     # Tooltip texts: Zlín (585068) with its population formatted the Czech way.
     zlin_row = zlin.set_index("obec_code").loc["585068"]
-    pop = maps.format_number(zlin_row["pop_total"])
+    pop = vocabulary.format_number(zlin_row["pop_total"])
     assert pop == f"74{NBSP}478"
     assert '"Zlín","585068"' in page and f'"{pop}"' in page
     # One layer per service type, named with the number of places it draws (what a reader can count).
     for type_name, group in zlin_places.groupby("type_name"):
         n = len(group.dropna(subset=["lat", "lon"]).drop_duplicates(["service_id", "lat", "lon"]))
         word = "místo" if n == 1 else "místa" if n < 5 else "míst"
-        key = _control_key(f"{type_name} ({maps.format_number(n)}{NBSP}{word})")[1:-1]
+        key = _control_key(f"{type_name} ({vocabulary.format_number(n)}{NBSP}{word})")[1:-1]
         assert re.search(re.escape(key) + r'" : kpss_markers_', page)
     assert page.count("var kpss_markers_") == zlin_places["type_name"].nunique()
     # Lines: ORP outlines, the region's outline, and the offline base (neighbouring ORP, main roads).
@@ -232,11 +234,11 @@ def test_legend_counts_and_no_data(zlin):
     low = int((finite <= 10).sum())
     middle = int(((finite > 10) & (finite <= 50)).sum())
     high = int((finite > 50).sum())
-    top = maps.format_number(finite.max(), 1)
+    top = vocabulary.format_number(finite.max(), 1)
     assert f'<td>0,0 – 10,0</td><td class="kpss-n">({low})</td>' in legend
     assert f'<td>10,0 – 50,0</td><td class="kpss-n">({middle})</td>' in legend
     assert f'<td>50,0 – {top}</td><td class="kpss-n">({high})</td>' in legend
-    assert f'<td>{maps.NO_DATA_LABEL}</td><td class="kpss-n">(5)</td>' in legend
+    assert f'<td>{vocabulary.NO_DATA_LABEL}</td><td class="kpss-n">(5)</td>' in legend
     assert low + middle + high + 5 == len(units)
 
 
@@ -244,8 +246,8 @@ def test_popup_shows_capacity_with_unit(zlin, zlin_places):
     m = maps.service_markers(zlin_places, maps.base_map(zlin, tiles=None))
     page = m.get_root().render()
     row = zlin_places[(zlin_places["capacity_unit"] == "lůžka") & (zlin_places["n_places"] == 1)].iloc[0]
-    assert maps.capacity_text(row["capacity"], "lůžka").endswith(("lůžek", "lůžka", "lůžko"))
-    assert maps.capacity_text(row["capacity"], "lůžka") in page
+    assert vocabulary.capacity_text(row["capacity"], "lůžka").endswith(("lůžek", "lůžka", "lůžko"))
+    assert vocabulary.capacity_text(row["capacity"], "lůžka") in page
 
 
 def test_places_without_coordinates_are_reported_on_the_map(zlin, zlin_places):
@@ -556,11 +558,12 @@ def test_kpss_map_every_kraj(tmp_path, capsys):
     assert max(f.stat().st_size for f in files) < 1_000_000
 
 
-def test_region_map_from_python(tmp_path):
-    """What a notebook does: one call per kraj, then save_map."""
-    m, region = maps.region_map("Zlínský kraj", level="orp", services=["13"], offline=True)
+def test_study_map_from_python(tmp_path):
+    """What a notebook does: one study per kraj, then study_map and save_map."""
+    study = open_study("Zlínský kraj", level="orp", services=["13"])
+    m = study_map(study, offline=True)
     page = map_html(m)
-    assert region.code == "CZ072"
+    assert study.region.code == "CZ072"
     assert page.count('"Otrokovice","7205"') == 1 and "Hranice ORP" not in page  # ORP level: no ORP outlines
     assert "Zdroj: MPSV, registr poskytovatelů sociálních služeb (9/2026); ČSÚ, obyvatelstvo k 31. 12. 2020" in page
     assert save_map(m, tmp_path / "zlin_orp.html").stat().st_size < 1_000_000

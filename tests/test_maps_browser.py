@@ -13,15 +13,18 @@ import io
 import shutil
 from pathlib import Path
 
+import folium
 import numpy as np
 import pytest
 from PIL import Image
 
-from kpss_lib import maps
+from kpss_lib import maps, vocabulary
 from kpss_lib.load.services import load_services
 from kpss_lib.load.territory import load_obce
 from kpss_lib.mapio import save_map
 from kpss_lib.report import embed_map_frames
+from kpss_lib.study import open_study
+from kpss_lib.study_maps import study_map
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENS = Path("/tmp/kpss_screens")
@@ -187,7 +190,7 @@ def test_offline_kraj_map_renders_everything(browser, data, tmp_path):
     assert during[0] == before[0] and during[1] >= before[1] and during[2] > before[2]
     text = tooltip.inner_text().replace(" ", NBSP)
     assert "Horní" in text and "542687" in text
-    assert maps.format_number(target["pop_total"].iloc[0]) == f"2{NBSP}446" and f"2{NBSP}446" in text
+    assert vocabulary.format_number(target["pop_total"].iloc[0]) == f"2{NBSP}446" and f"2{NBSP}446" in text
     page.screenshot(tmp_path, "zlin_tooltip.png")
 
     # The obec renamed to a script tag shows the tag as text and runs nothing.
@@ -267,7 +270,8 @@ def inputs():
 def otrokovice(inputs):
     """ORP Otrokovice by obce: at 1280×800 px it fits at zoom 12, 4 levels above folium's start
     zoom 8, close enough for Leaflet to animate a plain fitBounds."""
-    m, _ = maps.region_map("7205", level="obec", services=["13"], offline=True, data=inputs)
+    study = open_study("7205", level="obec", services=["13"])
+    m = study_map(study, offline=True)
     units = inputs[0][inputs[0]["orp_code"] == "7205"]
     return m, units
 
@@ -482,3 +486,51 @@ def test_same_kind_same_colour_and_shared_breaks_in_two_maps(browser, inputs, tm
     for page in orp.values():
         assert page.errors == [] and page.requests == []
         page.page.close()
+
+
+@pytest.fixture(scope="module")
+def zlin_study_maps():
+    """The travel-band and the 2SFCA map of domovy pro seniory in Zlínský kraj by obce, as ``kpss map`` draws them."""
+    study = open_study("Zlínský kraj", level="obec", services=["domovy pro seniory"])
+    return {"dojezd": study_map(study, indicator="dojezd", offline=True),
+            "2sfca": study_map(study, indicator="dostupnost 2SFCA", offline=True)}
+
+
+@pytest.mark.parametrize("width, height", [(1400, 900), (390, 844)])
+@pytest.mark.parametrize("name", ["dojezd", "2sfca"])
+def test_band_and_2sfca_maps_offline(browser, zlin_study_maps, tmp_path, name, width, height):
+    path = save_map(zlin_study_maps[name], tmp_path / f"zlin_{name}.html")
+    page = Page(browser, path, height=height, width=width)
+    p = page.page
+    assert p.locator(".leaflet-overlay-pane path.leaflet-interactive").count() >= 307  # obce (+ outlines)
+    legend = p.locator(".kpss-legend").first
+    assert legend.is_visible()
+    rows = p.evaluate("""() => Array.from(document.querySelector('.kpss-legend').querySelectorAll('tr')).map(tr =>
+        [getComputedStyle(tr.querySelector('.kpss-swatch')).backgroundColor, tr.children[1].innerText,
+         Number(tr.children[2].innerText.replace(/[()]/g, ''))])""")
+    assert sum(n for _, _, n in rows) == 307
+    if name == "dojezd":
+        unit = "min" if "min)" in legend.inner_text() else "km"
+        bands = rows[:len(maps.TRAVEL_BAND_COLORS)]
+        assert [text for _, text, _ in bands] == vocabulary.travel_band_labels(maps.TRAVEL_BANDS[unit], unit)
+        assert [tuple(_rgb(colour)) for colour, _, _ in bands] == [tuple(_rgb(c)) for c in maps.TRAVEL_BAND_COLORS]
+    else:
+        assert "Dostupnost (2SFCA)" in legend.inner_text()
+    assert _overlapping(p.evaluate(_LAYOUT_JS)) == []
+    page.screenshot(tmp_path, f"zlin_{name}_{width}x{height}.png")
+    assert page.errors == [] and page.failed == [] and page.requests == [] and page.console_errors() == []
+    p.close()
+
+
+def test_folium_icon_marker_works_offline(browser, tmp_path):
+    """A marker with folium.Icon added to a kpss map: awesome-markers embedded, no JS error, nothing requested."""
+    m = study_map(open_study("7205", level="obec", services=["13"]), offline=True, markers=False)
+    folium.Marker([49.2078, 17.5306], icon=folium.Icon(color="red"), tooltip="Otrokovice").add_to(m)
+    page = Page(browser, save_map(m, tmp_path / "icon.html"))
+    marker = page.page.locator(".awesome-marker").first
+    assert marker.is_visible()
+    image = page.page.evaluate("() => getComputedStyle(document.querySelector('.awesome-marker')).backgroundImage")
+    assert image.startswith('url("data:image/png;base64,')
+    page.screenshot(tmp_path, "icon_marker.png")
+    assert page.errors == [] and page.failed == [] and page.requests == [] and page.console_errors() == []
+    page.page.close()

@@ -1,4 +1,4 @@
-"""The one Czech vocabulary: numbers, units, labels; what the maps module will take from it."""
+"""The one Czech vocabulary: numbers, units, labels (the maps take theirs from it too)."""
 from __future__ import annotations
 
 import math
@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from kpss_lib import maps, vocabulary
+from kpss_lib import vocabulary
 
 
 @pytest.mark.parametrize("value, decimals, expected", [
@@ -35,21 +35,6 @@ def test_number_formats_and_labels_of_generated_columns():
     assert vocabulary.column_label("rank_mean_distance_km").startswith("Pořadí")
     assert vocabulary.column_label("pop_total") == "Obyvatelé celkem"
     assert vocabulary.target_phrase("80+") == "obyvatel 80+"
-
-
-@pytest.mark.parametrize("value", [0, 1, 2, 4, 5, 21, 32.0, 2.5, None, "x"])
-@pytest.mark.parametrize("unit", ["lůžka", "klient", "hovory", "jiné", None])
-def test_maps_can_switch_to_the_vocabulary_without_a_visible_change(value, unit):
-    """The functions maps.py still has of its own give the same text as the vocabulary's."""
-    assert vocabulary.capacity_text(value, unit) == maps.capacity_text(value, unit)
-    for decimals in (0, 1, 2):
-        assert vocabulary.format_number(value, decimals) == maps.format_number(value, decimals)
-
-
-@pytest.mark.parametrize("column", ["per_1000_residential_beds", "capacity_field_clients", "n_services",
-                                    "access_per_1000_ambulatory_contacts", "share_80_plus", "unknown_column"])
-def test_legend_labels_agree_with_the_maps_module(column):
-    assert vocabulary.indicator_label(column, "obyvatel 65+") == maps.indicator_label(column, "obyvatel 65+")
 
 
 def test_planning_tables_in_czech_with_shares_as_percent():

@@ -3,7 +3,7 @@
 Example::
 
     kpss map --region "Zlínský kraj" --level obec --services "domovy pro seniory" \\
-        --population 65+ --indicator per_1000_residential_beds -o outputs/mapa.html
+        --population 65+ --indicator "dostupnost 2SFCA" -o outputs/mapa.html
 
 ``--each-kraj`` writes one map per kraj into the folder given by ``-o``.
 """
@@ -17,16 +17,24 @@ from kpss_lib.commands.options import add_study_arguments, open_study_of, report
 from kpss_lib.config import output_dir
 from kpss_lib.errors import UnknownValueError
 from kpss_lib.fileio import slugify
-from kpss_lib.study import Settings, Study, with_region
-
-#: Unit levels a map draws.
-LEVELS = ("obec", "orp")
-_LEVEL_TITLES = {"obec": "podle obcí", "orp": "podle ORP"}
+from kpss_lib.study import Settings, with_region
+from kpss_lib.study_maps import MAP_LEVELS, study_map
+from kpss_lib.vocabulary import MAP_INDICATORS, map_indicator
 
 EPILOG = """\
-Indicator: without --indicator the map shows capacity per 1 000 of the target population of the
-measure (form and capacity unit) with the largest total capacity in the region: beds for domovy pro
-seniory, terrain clients for pečovatelská služba (the same rule as the notebooks).
+Indicator (--indicator, Czech names):
+  "kapacita na 1 000"               capacity per 1 000 of the target population (the default)
+  "dostupnost 2SFCA"                accessibility (two-step floating catchment) per 1 000
+  "vzdálenost k nejbližší službě"   distance or drive time to the nearest service
+  "dojezd"                          obce in fixed bands: do 10 / 10–20 / 20–30 / nad 30 min
+                                    (in km: do 5 / 5–10 / 10–20 / nad 20 km); obec level
+  "kapacita", "počet služeb", "počet poskytovatelů", "počet míst poskytování", "cílová populace",
+  "podíl 65+", "podíl 80+", "největší vzdálenost k nejbližší službě", "bílá místa",
+  "podíl cílové populace v bílých místech"
+Capacity, per-1 000 and 2SFCA figures are of the measure (form and capacity unit)
+with the largest total capacity in the region: beds for domovy pro seniory, terrain clients for
+pečovatelská služba (the same rule as the notebooks). A column name of the coverage table
+(per_1000_field_clients) chooses another measure.
 
 Rejected records: records of the services input the loader rejects (no obec, duplicates, ...) are
 on no map; a one-line count by reason goes to stderr, and --rejected FILE writes them all.
@@ -45,10 +53,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--region", help='region name or code, e.g. "Zlínský kraj", "CZ072", "ORP Otrokovice"')
     parser.add_argument("--each-kraj", action="store_true",
                         help="one map per kraj (14 files) into the folder given by -o (default KPSS_OUTPUT_DIR/mapy)")
-    parser.add_argument("--level", choices=LEVELS, default="obec", help="units of the choropleth (default obec)")
-    parser.add_argument("--indicator", default=None,
-                        help="column of the coverage table to map, e.g. per_1000_residential_beds, n_services "
-                             "(default: per_1000_* of the measure with the largest total capacity in the region)")
+    parser.add_argument("--level", choices=MAP_LEVELS, default="obec", help="units of the choropleth (default obec)")
+    parser.add_argument("--indicator", default=None, metavar="NÁZEV",
+                        help="what to map, in Czech: " + ", ".join(f'"{name}"' for name in MAP_INDICATORS)
+                             + ' (default "kapacita na 1 000"; see below)')
     parser.add_argument("--scheme", choices=("quantiles", "natural_breaks", "fixed"), default="quantiles",
                         help="class breaks (default quantiles)")
     parser.add_argument("-k", type=int, default=5, help="number of classes (default 5)")
@@ -90,6 +98,8 @@ def check_arguments(args: argparse.Namespace) -> None:
     """
     from kpss_lib.vocabulary import OUTPUT_FORMATS
 
+    if args.indicator is not None:
+        map_indicator(args.indicator)  # an unknown name fails before any data is loaded
     if bool(args.region) == bool(args.each_kraj):
         raise UnknownValueError("give either --region NAME or --each-kraj")
     if args.bins is not None and args.scheme != "fixed":
@@ -117,73 +127,14 @@ def _save(m, path: Path) -> Path:
     return path
 
 
-def study_map(study: Study, *, indicator: str | None = None, scheme: str = "quantiles", k: int = 5,
-              bins: list[float] | None = None, white_spots: bool = False, markers: bool = True,
-              offline: bool = False, title: str | None = None):
-    """The coverage map of the study's region per unit of its level (obec or ORP), as ``kpss map`` draws it.
-
-    Parameters
-    ----------
-    study : Study
-        Level "obec" or "orp"; white spots use ``study.settings.radius_km``.
-    indicator : str, optional
-        Column of the coverage table; default the ``per_1000_*`` column of the measure
-        with the largest capacity in the region.
-    scheme, k, bins
-        Class breaks (:func:`kpss_lib.maps.class_breaks`).
-    white_spots : bool, default False
-        Hatch obce with no selected service within the radius (obec level only).
-    markers : bool, default True
-        Draw the selected services of the region.
-    offline : bool, default False
-        No base tiles.
-    title : str, optional
-        Default: "<selection> – <region>, podle obcí|ORP".
-    """
-    from kpss_lib import maps
-    from kpss_lib.indicators.coverage import coverage_table, default_measure
-    from kpss_lib.load.territory import units_of
-    from kpss_lib.study import white_spots_table
-    from kpss_lib.vocabulary import column_label, format_number, indicator_label
-
-    region, level = study.region, study.level
-    table = coverage_table(study.obce, study.places, region, level, study.population,
-                           terrain_radius_km=study.settings.terrain_radius_km)
-    if indicator is None:
-        measure = default_measure(table)
-        indicator = f"per_1000_{measure}" if measure else "n_services"
-    if indicator not in table.columns:
-        raise UnknownValueError(f"unknown indicator {indicator!r}; columns of the coverage table: "
-                                f"{', '.join(c for c in table.columns if c not in ('unit_code', 'unit_name', 'level'))}")
-    key = f"{level}_code"
-    units = units_of(region, level)
-    values = table.drop(columns=[key], errors="ignore").rename(columns={"unit_code": key})
-    keep = [c for c in values.columns if c not in units.columns or c == key]
-    merged = units.merge(values[keep], on=key, how="left", validate="1:1")
-    if white_spots:
-        if level != "obec":
-            raise UnknownValueError("--white-spots-km needs --level obec (white spots are obce)")
-        merged["white_spot"] = merged["obec_code"].isin(white_spots_table(study)["obec_code"])
-    label, unit = indicator_label(indicator, study.target)
-    selection_text = study.places.attrs.get("selection") or "všechny sociální služby"
-    title = title or f"{selection_text[:1].upper()}{selection_text[1:]} – {region.name}, {_LEVEL_TITLES[level]}"
-    tooltip = {c: column_label(c, study.population) for c in ("pop_total", "population", "n_services")
-               if c in merged}
-    return maps.coverage_map(
-        merged, indicator, label=label, unit=unit, places=study.region_places if markers else None,
-        white_spots="white_spot" if white_spots else None,
-        white_spots_description=(f"žádná vybraná služba do {format_number(study.settings.radius_km, 0)} km"
-                                 if white_spots else None),
-        outline_by="orp_code" if level == "obec" else None, title=title, source=maps.source_line(study.places),
-        tiles=None if offline else maps.DEFAULT_TILES, scheme=scheme, k=k, bins=bins, tooltip_columns=tooltip)
-
-
 def run(args: argparse.Namespace) -> int:
     from kpss_lib.load.territory import load_kraje
 
     check_arguments(args)
-    # No 2SFCA on a map: the basis is only needed for white spots.
-    settings = Settings(radius_km=args.white_spots_km or Settings.radius_km, catchment_km=None)
+    key = map_indicator(args.indicator) if args.indicator is not None else ""
+    # 2SFCA only for a 2SFCA map: without it the basis is quicker (nearest places and white spots).
+    catchment = Settings.catchment_km if key.startswith("access_per_1000_") else None
+    settings = Settings(radius_km=args.white_spots_km or Settings.radius_km, catchment_km=catchment)
     options = dict(indicator=args.indicator, scheme=args.scheme, k=args.k, bins=_bins_arg(args.bins),
                    white_spots=args.white_spots_km is not None, markers=not args.no_markers, offline=args.offline)
     if args.each_kraj:

@@ -24,7 +24,8 @@ from kpss_lib.maps.geometry import _encode_point, _line_coords, _polygon_coords,
 from kpss_lib.maps.markers import service_markers
 from kpss_lib.maps.styles import (_SCHEME_NOTES, DEFAULT_TILES, NO_DATA_COLOR, SHARED_BREAKS_NOTE, WHITE_SPOT_COLOR,
                                   _colors, class_breaks, legend_table)
-from kpss_lib.maps.text import (_CODE_COLUMNS, _NAME_COLUMNS, COLUMN_LABELS, _auto_decimals, _esc, format_number)
+from kpss_lib.maps.text import _CODE_COLUMNS, _NAME_COLUMNS, _auto_decimals, _esc
+from kpss_lib.vocabulary import BOOLEAN, column_label, format_number
 
 
 def add_title(m: folium.Map, title: str | None = None, source: str | None = None) -> folium.Map:
@@ -64,7 +65,7 @@ def _pick(frame: pd.DataFrame, given: str | None, candidates: Sequence[str], wha
 def _format_column(series: pd.Series, decimals: int | None = None) -> list[str]:
     """Escaped display texts of a column: numbers the Czech way, text as is."""
     if pd.api.types.is_bool_dtype(series):
-        return ["ano" if bool(v) else "ne" for v in series.fillna(False)]
+        return [BOOLEAN[bool(v)] for v in series.fillna(False)]
     if pd.api.types.is_numeric_dtype(series):
         values = series.to_numpy(dtype=float, na_value=np.nan)
         places = _auto_decimals(values) if decimals is None else decimals
@@ -76,11 +77,11 @@ def _tooltip_spec(frame: pd.DataFrame, tooltip_columns: Sequence[str] | Mapping[
                   exclude: Sequence[str | None]) -> list[tuple[str, str]]:
     if tooltip_columns is None:
         wanted = [c for c in ("pop_total",) if c in frame.columns]
-        pairs = [(c, COLUMN_LABELS.get(c, c)) for c in wanted]
+        pairs = [(c, column_label(c)) for c in wanted]
     elif isinstance(tooltip_columns, Mapping):
         pairs = [(str(c), str(label)) for c, label in tooltip_columns.items()]
     else:
-        pairs = [(str(c), COLUMN_LABELS.get(str(c), str(c))) for c in tooltip_columns]
+        pairs = [(str(c), column_label(str(c))) for c in tooltip_columns]
     missing = [c for c, _ in pairs if c not in frame.columns]
     if missing:
         raise UnknownValueError(f"tooltip column(s) {', '.join(map(repr, missing))} are not columns of units; "
@@ -112,6 +113,7 @@ def choropleth_map(
     breaks: Sequence[float] | None = None,
     breaks_note: str | None = None,
     labels: bool = True,
+    class_labels: Sequence[str] | None = None,
 ) -> folium.Map:
     """Choropleth of one indicator over obce, ORP or any polygons, with a Czech legend.
 
@@ -140,7 +142,7 @@ def choropleth_map(
         the scale and positive ones the blue half.
     tooltip_columns : list of str or {column: label}, optional
         Extra rows of the tooltip after the unit's name and code. Default: ``pop_total``
-        when present. Labels of a plain list come from :data:`COLUMN_LABELS`.
+        when present. Labels of a plain list come from :func:`kpss_lib.vocabulary.column_label`.
     title, source : str, optional
         Map title and source line (see :func:`add_title`).
     m : folium.Map, optional
@@ -166,6 +168,8 @@ def choropleth_map(
         běhu" with ``breaks``, else how they were computed for this map.
     labels : bool, default True
         Show unit names on the map where a unit is wide enough on screen for its name.
+    class_labels : list of str, optional
+        Legend text of each class instead of its range (one per class), e.g. travel bands.
 
     Returns
     -------
@@ -240,7 +244,7 @@ def choropleth_map(
         breaks_note = (SHARED_BREAKS_NOTE if breaks is not None
                        else _SCHEME_NOTES.get("fixed" if bins is not None and scheme == "fixed" else scheme, ""))
     legend_html = legend_table(values, classes, bounds, colours, places, label=label, unit=unit,
-                               given=breaks is not None, note=breaks_note)
+                               given=breaks is not None, note=breaks_note, class_labels=class_labels)
     m.add_child(_HtmlControl(legend_html, position="bottomright", css_class="kpss-legend", layer=layer.get_name()))
     add_title(m, title, source)
     return _finish(m)
@@ -392,6 +396,8 @@ def coverage_map(
     code_column: str | None = None,
     base: bool = True,
     roads: gpd.GeoDataFrame | None = None,
+    decimals: int | None = None,
+    class_labels: Sequence[str] | None = None,
 ) -> folium.Map:
     """The complete coverage map: choropleth, white spots, outlines, offline base, services, title, source.
 
@@ -402,6 +408,8 @@ def coverage_map(
     ----------
     units, column, label, unit, scheme, k, bins, cmap, diverging, tooltip_columns, title, source, tiles
         As in :func:`choropleth_map`.
+    decimals, class_labels
+        Decimals of the values and the legend text of each class, see :func:`choropleth_map`.
     breaks, breaks_note
         Class bounds shared by several maps (:func:`shared_breaks`), see :func:`choropleth_map`.
     name_column, code_column : str, optional
@@ -432,7 +440,8 @@ def coverage_map(
     m = choropleth_map(simple, column, label=label, unit=unit, scheme=scheme, k=k, bins=bins, cmap=cmap,
                        diverging=diverging, tooltip_columns=tooltip_columns, title=title, source=source,
                        tiles=tiles, simplify_m=0, breaks=breaks, breaks_note=breaks_note,
-                       name_column=name_column, code_column=code_column)
+                       name_column=name_column, code_column=code_column, decimals=decimals,
+                       class_labels=class_labels)
     if white_spots is not None:
         white_spots_layer(simple, m, column=white_spots, description=white_spots_description, simplify_m=0)
     if outline_by is not None and outline_by in simple.columns and simple[outline_by].nunique() < len(simple):

@@ -9,7 +9,9 @@ import pandas as pd
 from kpss_lib.errors import UnknownValueError
 from kpss_lib.maps.elements import _ensure_style, _finish, _HtmlControl, _MarkerLayer
 from kpss_lib.maps.styles import service_color
-from kpss_lib.maps.text import _FORM_CODES, _esc, capacity_text, format_number
+from kpss_lib.load.services import FORMS
+from kpss_lib.maps.text import _esc
+from kpss_lib.vocabulary import capacity_text, format_number
 
 
 def _marker_row(group: pd.DataFrame) -> list:
@@ -26,7 +28,7 @@ def _marker_row(group: pd.DataFrame) -> list:
     lines: list[list[str]] = []
     for _, r in group.iterrows():
         form = r.get("form") if "form" in group.columns else None
-        form_text = _esc(_FORM_CODES.get(str(form), form))
+        form_text = _esc(FORMS.get(str(form), form))
         cap = capacity_text(r.get("capacity"), r.get("capacity_unit")) if "capacity" in group.columns else ""
         try:
             n_places = int(r.get("n_places")) if "n_places" in group.columns else 1

@@ -261,6 +261,7 @@ def legend_table(
     unit: str | None,
     given: bool,
     note: str | None,
+    class_labels: Sequence[str] | None = None,
 ) -> str:
     """Escaped legend HTML: one row per class with its range and how many units fall in it.
 
@@ -283,8 +284,10 @@ def legend_table(
         do 50"), not computed from these values (ranges from the values: "0", "1 – 5").
     note : str, optional
         Line under the table saying what the classes are (plain text).
+    class_labels : list of str, optional
+        The text of each class instead of its range, e.g. "do 10 min" (plain text).
     """
-    from kpss_lib.maps.text import NO_DATA_LABEL, format_number
+    from kpss_lib.vocabulary import NO_DATA_LABEL, format_number
 
     finite = np.isfinite(values)
     counts = np.bincount(classes, minlength=len(bounds) + 1)
@@ -310,7 +313,7 @@ def legend_table(
                 text = f"nad {fmt(low)} do {fmt(upper)}"
             else:
                 text = f"{fmt(low)} – {fmt(upper)}"
-        rows.append((colours[i], text, int(counts[i])))
+        rows.append((colours[i], _esc(class_labels[i]) if class_labels is not None else text, int(counts[i])))
     if counts[len(bounds)]:
         rows.append((NO_DATA_COLOR, NO_DATA_LABEL, int(counts[len(bounds)])))
     rows_html = "".join(

@@ -18,6 +18,8 @@ from here:
   :func:`kpss_lib.fileio.write_table`).
 - :func:`rejected_line`, :data:`REJECTED_LABELS`, :func:`rejected_reason` speak about
   the records of the services input that were rejected.
+- :data:`MAP_INDICATORS` / :func:`map_indicator` name what a map shows ("dostupnost
+  2SFCA"); :data:`COST_KINDS` and :func:`travel_band_labels` the distance kinds and bands.
 """
 from kpss_lib.vocabulary.numbers import BOOLEAN, NO_DATA_LABEL, capacity_text, format_number, format_value
 from kpss_lib.vocabulary.columns import (
@@ -43,11 +45,14 @@ from kpss_lib.vocabulary.records import (
     rejected_reason,
     services_input_text,
 )
+from kpss_lib.vocabulary.indicators import COST_KINDS, MAP_INDICATORS, map_indicator, travel_band_labels
 from kpss_lib.vocabulary.planning import PLANNING_LABELS, to_czech_planning
 
 __all__ = [
     "BOOLEAN",
+    "COST_KINDS",
     "LEVEL_LABELS",
+    "MAP_INDICATORS",
     "NO_DATA_LABEL",
     "OUTPUT_FORMATS",
     "PLANNING_LABELS",
@@ -60,6 +65,7 @@ __all__ = [
     "format_value",
     "indicator_label",
     "main_columns",
+    "map_indicator",
     "measure_label",
     "number_format",
     "rejected_in_czech",
@@ -72,4 +78,5 @@ __all__ = [
     "to_czech",
     "to_czech_planning",
     "to_czech_text",
+    "travel_band_labels",
 ]
