@@ -20,7 +20,9 @@ aggregated from the same figures.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import hashlib
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -32,16 +34,22 @@ import pandas as pd
 from kpss_lib.errors import UnknownValueError
 from kpss_lib.indicators import compare as _compare
 from kpss_lib.indicators import coverage as _coverage
+from kpss_lib.indicators.costs import COST_KINDS, COST_UNITS, describe_cost
 from kpss_lib.indicators.distance import check_radius_km
 from kpss_lib.indicators.need import need_table
+from kpss_lib.indicators.roads import DEFAULT_SPEEDS_KMH, RoadNetwork, road_network
 from kpss_lib.indicators.selection import Selection
+from kpss_lib.load.roads import load_road_edges, roads_available
+from kpss_lib.load.supply import dates_note, left_out_line, population_date
+from kpss_lib.load.tables import parse_date
 from kpss_lib.load.datapaq import load_datapaq
 from kpss_lib.load.services import ServiceData, load_services
 from kpss_lib.load.territory import POPULATION_LABELS, Region, find_region, load_level, load_obce, micro_region
 from kpss_lib.load.territory import population_column
 
-__all__ = ["Settings", "Study", "compare_table", "coverage_table", "need_for", "nearest_table", "open_study",
-           "region_geometries", "services_input", "white_spots_table", "with_region"]
+__all__ = ["COST_CHOICES", "Settings", "Study", "compare_table", "coverage_table", "need_for", "nearest_table",
+           "open_study", "parse_speeds", "region_geometries", "resolve_cost", "services_input", "study_network",
+           "supply_notes", "white_spots_table", "with_region"]
 
 #: What ``services_file`` accepts: None/"" (the catalogue), a path, or a list of them.
 ServicesFile = Union[str, Path, None, Sequence[Union[str, Path, None]]]
@@ -73,9 +81,75 @@ def services_input(services_file: ServicesFile = None) -> "str | Path | None | l
     return one(services_file)
 
 
+#: ``cost`` values: "auto" resolves to "drive" where the road file is present, else "straight".
+COST_CHOICES: tuple[str, ...] = ("auto", *COST_KINDS)
+#: The Czech name of each cost kind, as notes and CLI lines say it.
+COST_NAMES = {"straight": "vzdušná vzdálenost", "road": "vzdálenost po silnicích", "drive": "jízdní doba autem"}
+
+
+def _positive(value: object, argument: str, unit: str) -> float:
+    """``value`` as a float; UnknownValueError naming ``argument`` and ``unit`` unless finite and > 0."""
+    if isinstance(value, bool):
+        value = float("nan")
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not math.isfinite(number) or number <= 0:
+        raise UnknownValueError(f"{argument}: expected a positive number of {unit}, got {value!r}")
+    return number
+
+
+def parse_speeds(value: "str | Mapping[str, float] | Iterable | None", what: str = "argument"
+                 ) -> "tuple[tuple[str, float], ...] | None":
+    """Road-class speeds as sorted ``(class, km/h)`` pairs (hashable, for a frozen :class:`Settings`).
+
+    Accepts ``"dálnice=110, silnice I. třídy=70"`` (CLI, notebook parameters), a mapping
+    or pairs; ``None``/``""``/``{}`` keep the defaults of
+    :data:`~kpss_lib.indicators.roads.DEFAULT_SPEEDS_KMH`. Classes and speeds are checked
+    when the network is built (unknown classes listed).
+    """
+    if value is None or (isinstance(value, (str, Mapping)) and not value):
+        return None
+    if isinstance(value, str):
+        pairs = []
+        for part in value.split(","):
+            name, sep, speed = part.partition("=")
+            if not sep or not name.strip():
+                raise UnknownValueError(f"{what} speeds={value!r}: expected 'road class=km/h, …', "
+                                        f"e.g. 'dálnice=110, silnice I. třídy=70', got the part {part.strip()!r}")
+            pairs.append((name.strip(), speed.strip()))
+    else:
+        pairs = list(value.items()) if isinstance(value, Mapping) else list(value)
+    unknown = sorted({str(name) for name, _ in pairs} - set(DEFAULT_SPEEDS_KMH))
+    if unknown:
+        raise UnknownValueError(f"{what} speeds: unknown road class(es) {unknown!r}; expected some of "
+                                f"{', '.join(DEFAULT_SPEEDS_KMH)}")
+    return tuple(sorted((str(name), _positive(speed, f"{what} speeds[{name!r}]", "km/h"))
+                        for name, speed in pairs))
+
+
+def _reference_date(value: object, what: str) -> str | None:
+    """``on`` as ``YYYY-MM-DD`` (None/"" = the input's own date)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        when = parse_date(value if not isinstance(value, str) else value.strip())
+    except (ValueError, TypeError):
+        when = None
+    if when is None:
+        raise UnknownValueError(f"{what} on={value!r}: expected a date YYYY-MM-DD (e.g. '2026-01-01') "
+                                "or '' for the input's own date")
+    return f"{when:%Y-%m-%d}"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Settings of every indicator of a study (the one place to add another).
+
+    Distances are in the unit of ``cost``: kilometres for "straight" and "road"
+    (``*_km`` settings), minutes for "drive" (``*_min`` settings); the properties
+    :attr:`radius`, :attr:`terrain_radius` and :attr:`catchment` give the ones in use.
 
     Attributes
     ----------
@@ -89,29 +163,102 @@ class Settings:
     terrain_attribution : {"base", "reach"}, default "base"
         Count terrain capacity where the service is based, or spread it over the
         obce it reaches by target population.
+    cost : {"auto", "straight", "road", "drive"}, default "auto"
+        Distance kind (:mod:`kpss_lib.indicators.costs`); :func:`open_study` resolves
+        "auto" to "drive" where the road file is present, else "straight" (with a note).
+    radius_min : float, default 15.0
+        White spot radius in drive minutes.
+    catchment_min : float or None, default 30.0
+        2SFCA catchment in drive minutes (E2SFCA zones of Luo & Qi: 0–10, 10–20,
+        20–30 min); None leaves accessibility out.
+    terrain_radius_min : float, default 20.0
+        Assumed terrain reach in drive minutes.
+    on : str or None, default None
+        Reference date "YYYY-MM-DD" of the services; None: the input's own date.
+    speeds : tuple of (road class, km/h), optional
+        Speeds replacing the defaults of :data:`~kpss_lib.indicators.roads.DEFAULT_SPEEDS_KMH`
+        (see :func:`parse_speeds`).
     """
 
     radius_km: float = 10.0
     terrain_radius_km: float = 15.0
     catchment_km: float | None = 20.0
     terrain_attribution: str = "base"
+    cost: str = "auto"
+    radius_min: float = 15.0
+    catchment_min: float | None = 30.0
+    terrain_radius_min: float = 20.0
+    on: str | None = None
+    speeds: "tuple[tuple[str, float], ...] | None" = None
 
     def checked(self, what: str = "argument") -> "Settings":
         """The settings as floats; UnknownValueError naming ``what`` and the setting otherwise."""
         if self.terrain_attribution not in _coverage.ATTRIBUTIONS:
             raise UnknownValueError(f"{what} terrain_attribution={self.terrain_attribution!r}: expected one of "
                                     f"{', '.join(_coverage.ATTRIBUTIONS)}")
+        if self.cost not in COST_CHOICES:
+            raise UnknownValueError(f"{what} cost={self.cost!r}: expected one of {', '.join(COST_CHOICES)} "
+                                    "(auto = drive time where the road file is present)")
+
+        def minutes(value: object, name: str) -> float:
+            return _positive(value, f"{what} {name}", "minutes")
+
         return Settings(
             radius_km=check_radius_km(self.radius_km, f"{what} radius_km"),
             terrain_radius_km=check_radius_km(self.terrain_radius_km, f"{what} terrain_radius_km"),
             catchment_km=(None if self.catchment_km is None
                           else check_radius_km(self.catchment_km, f"{what} catchment_km")),
-            terrain_attribution=self.terrain_attribution)
+            terrain_attribution=self.terrain_attribution,
+            cost=self.cost,
+            radius_min=minutes(self.radius_min, "radius_min"),
+            catchment_min=None if self.catchment_min is None else minutes(self.catchment_min, "catchment_min"),
+            terrain_radius_min=minutes(self.terrain_radius_min, "terrain_radius_min"),
+            on=_reference_date(self.on, what),
+            speeds=parse_speeds(self.speeds, what))
+
+    @property
+    def unit(self) -> str:
+        """"km" or "min": the unit of :attr:`radius`, :attr:`terrain_radius`, :attr:`catchment`."""
+        return COST_UNITS.get(self.cost, "km")
+
+    @property
+    def radius(self) -> float:
+        """White-spot radius in the cost's unit."""
+        return self.radius_min if self.cost == "drive" else self.radius_km
+
+    @property
+    def terrain_radius(self) -> float:
+        """Assumed terrain reach in the cost's unit."""
+        return self.terrain_radius_min if self.cost == "drive" else self.terrain_radius_km
+
+    @property
+    def catchment(self) -> float | None:
+        """2SFCA catchment in the cost's unit (None: no accessibility)."""
+        return self.catchment_min if self.cost == "drive" else self.catchment_km
 
     def basis_arguments(self) -> dict:
-        """Keyword arguments of :func:`~kpss_lib.indicators.coverage.indicator_basis`."""
-        return {"radius_km": self.radius_km, "terrain_radius_km": self.terrain_radius_km,
-                "catchment_km": self.catchment_km, "terrain_attribution": self.terrain_attribution}
+        """Keyword arguments of :func:`~kpss_lib.indicators.coverage.indicator_basis` (without the network)."""
+        if self.cost in ("auto", "straight"):
+            return {"radius_km": self.radius_km, "terrain_radius_km": self.terrain_radius_km,
+                    "catchment_km": self.catchment_km, "terrain_attribution": self.terrain_attribution}
+        return {"radius_km": self.radius, "terrain_radius_km": self.terrain_radius,
+                "catchment_km": self.catchment, "terrain_attribution": self.terrain_attribution,
+                "cost": self.cost}
+
+
+_NETWORKS: dict = {}
+
+
+def study_network(speeds: "tuple[tuple[str, float], ...] | None" = None) -> RoadNetwork:
+    """The road network of the data folder, built once per process per road-file content and speeds."""
+    edges = load_road_edges()
+    content = hashlib.sha256(pd.util.hash_pandas_object(
+        edges[["u", "v", "road_class", "length_m"]], index=False).to_numpy().tobytes()).hexdigest()
+    key = (content, speeds)
+    if key not in _NETWORKS:
+        _NETWORKS.clear()  # one data folder at a time: an old network is not kept alive
+        _NETWORKS[key] = road_network(edges, dict(speeds) if speeds else None)
+    return _NETWORKS[key]
 
 
 @dataclass(frozen=True)
@@ -140,6 +287,10 @@ class Study:
         The selected places of ``services``.
     within : Region or None
         The region whose units are compared (named in the comparison's description).
+    network : RoadNetwork or None
+        The road network for "road" and "drive" costs (built once per process).
+    notes : tuple of str
+        Czech notes of how settings were resolved (e.g. no road file: straight lines).
     """
 
     region: Region | None
@@ -153,6 +304,8 @@ class Study:
     obce_geo: gpd.GeoDataFrame = field(repr=False)
     places: pd.DataFrame = field(repr=False)
     within: Region | None = None
+    network: RoadNetwork | None = field(default=None, repr=False)
+    notes: tuple = ()
 
     @cached_property
     def obce(self) -> pd.DataFrame:
@@ -163,7 +316,7 @@ class Study:
     def basis(self) -> _coverage.IndicatorBasis:
         """The indicator basis of the selection over all of CZ (computed once per study)."""
         return _coverage.indicator_basis(self.obce, self.places, self.population,
-                                         **self.settings.basis_arguments())
+                                         **self.settings.basis_arguments(), network=self.network)
 
     @cached_property
     def datapaq(self) -> pd.DataFrame:
@@ -174,6 +327,32 @@ class Study:
     def rejected(self) -> pd.DataFrame:
         """Records of the services input that were rejected and are in no figure."""
         return self.services.rejected
+
+    @property
+    def excluded(self) -> pd.DataFrame:
+        """Services not provided on the reference date (``reason`` says why); in no figure."""
+        return self.services.excluded
+
+    @property
+    def cost_note(self) -> str:
+        """One Czech line: the distance kind, its unit and assumptions (speeds, last stretch)."""
+        return describe_cost(self.settings.cost, self.network)  # type: ignore[arg-type]
+
+    def method_notes(self) -> list[str]:
+        """Czech sentences stating every setting, assumption and data date of the study's figures."""
+        settings = self.settings
+        unit = settings.unit
+        notes = [f"Vzdálenost: {COST_NAMES[settings.cost]} – {self.cost_note}.", *self.notes,
+                 f"Bílé místo: obec bez pobytové ani ambulantní služby výběru do {_number(settings.radius)} {unit} "
+                 "(terénní dosah uveden zvlášť).",
+                 f"Dosah terénních služeb: {_coverage.terrain_reach_label(self.places, settings.terrain_radius, unit)}.",
+                 f"Kapacita terénních služeb se počítá "
+                 f"{'v obci sídla' if settings.terrain_attribution == 'base' else 'rozdělená na obce v dosahu'}."]
+        if settings.catchment is not None:
+            method = ("E2SFCA (zóny a váhy Luo & Qi 2009)" if settings.cost == "drive" else "2SFCA")
+            notes.append(f"Dostupnost: {method}, spádová oblast {_number(settings.catchment)} {unit}.")
+        notes.extend(supply_notes(self))
+        return notes
 
     @property
     def selection_text(self) -> str:
@@ -198,6 +377,34 @@ class Study:
         return {"region": area.label if area is not None else ", ".join(r.label for r in self.regions),
                 "level": self.level, "selection": self.places.attrs.get("selection", ""),
                 "population": self.population}
+
+
+def _number(value: float) -> str:
+    """A setting as Czech text: 10 → "10", 12.5 → "12,5"."""
+    return f"{value:g}".replace(".", ",")
+
+
+def _date(value: "pd.Timestamp | None") -> str:
+    return f"{pd.Timestamp(value):%-d. %-m. %Y}"
+
+
+def supply_notes(study: Study) -> list[str]:
+    """Czech notes on the data dates, the reference date and the capacity left out of the study's figures."""
+    data = study.services
+    notes = []
+    if data.reference_date is not None:
+        notes.append(f"Služby poskytované ke dni {_date(data.reference_date)}"
+                     + (f" (vstup ke dni {_date(data.data_date)})"
+                        if data.data_date is not None and data.data_date != data.reference_date else "") + ".")
+    else:
+        notes.append("Vstup služeb neuvádí své datum: služby nejsou filtrovány podle data poskytování "
+                     "(referenční datum lze zadat parametrem on).")
+    notes.append(f"Obyvatelstvo ke dni {_date(population_date())}.")
+    gap = dates_note(data.reference_date or data.data_date, population_date())
+    if gap:
+        notes.append(gap)
+    notes.append(left_out_line(data, study.selection).capitalize() + ".")
+    return notes
 
 
 def _region(value: RegionLike) -> Region:
@@ -258,8 +465,12 @@ def open_study(
     within : str or Region, optional
         Compare every unit of ``level`` within this region, too.
     settings : Settings, optional
-        Or the settings as keywords: ``radius_km``, ``terrain_radius_km``,
-        ``catchment_km``, ``terrain_attribution`` (defaults of :class:`Settings`).
+        Or the settings as keywords: ``cost`` (default "auto": drive time where the
+        road file is present, else straight lines with a note), ``radius_km`` /
+        ``radius_min``, ``terrain_radius_km`` / ``terrain_radius_min``,
+        ``catchment_km`` / ``catchment_min``, ``terrain_attribution``, ``on``
+        (reference date; default the input's own date, none for an input without
+        one) and ``speeds`` (defaults of :class:`Settings`).
     what : str, default "argument"
         How error messages name a bad value ("parametr" in notebooks).
 
@@ -277,6 +488,7 @@ def open_study(
     if unknown:
         raise TypeError(f"open_study() got unexpected keyword argument(s): {', '.join(sorted(unknown))}")
     settings = (settings or Settings(**setting_values)).checked(what)
+    settings, network, notes = resolve_cost(settings)
     resolved = _region(region) if region is not None else None
     listed = _regions(regions, what)
     within_region = find_region(within) if within else None
@@ -287,15 +499,39 @@ def open_study(
     group = population or chosen.default_population()
     population_column(group)
     data = load_services(services_input(services_file))
+    if settings.on is not None or data.data_date is not None:  # an input without a date is not filtered
+        data = data.on(settings.on)
     obce_geo = load_obce()
     places = chosen.apply(data.places)
     study = Study(region=resolved, regions=tuple(listed), level=level, selection=chosen, population=group,
                   settings=settings, services_file=services_file, services=data, obce_geo=obce_geo, places=places,
-                  within=within_region)
+                  within=within_region, network=network, notes=notes)
     if within_region is None:
         return study
     units = _compare.units_as_regions(study.obce, within_region, level)
     return with_region(study, regions=tuple(listed) + tuple(units))
+
+
+def resolve_cost(settings: Settings) -> "tuple[Settings, RoadNetwork | None, tuple[str, ...]]":
+    """Settings with ``cost`` resolved ("auto" → "drive" or "straight"), the road network it needs, notes.
+
+    Raises
+    ------
+    UnknownValueError
+        "road" or "drive" asked for explicitly without the road file.
+    """
+    cost = settings.cost
+    notes: tuple[str, ...] = ()
+    if cost == "auto":
+        cost = "drive" if roads_available() else "straight"
+        if cost == "straight":
+            notes = ("Silniční síť (silnice_arccr500.geojson) není v datové složce: vzdálenosti jsou vzdušnou "
+                     "čarou v km, ne jízdní doba.",)
+    elif cost != "straight" and not roads_available():
+        raise UnknownValueError(f"cost={cost!r} needs the road file silnice_arccr500.geojson in the data folder "
+                                "(kpss data); use cost='straight' or 'auto'")
+    network = study_network(settings.speeds) if cost != "straight" else None
+    return replace(settings, cost=cost), network, notes
 
 
 def with_region(study: Study, region: "RegionLike | None" = None, **changes) -> Study:
@@ -365,15 +601,22 @@ def nearest_table(study: Study, *, geometry: bool = False) -> pd.DataFrame | gpd
     """
     table = _coverage.nearest_distances(study.obce, study.places, _the_region(study), study.population,
                                         basis=study.basis)
-    table.attrs.update(study.describe())
+    table.attrs.update({**study.describe(), "unit": study.settings.unit, "cost_kind": study.settings.cost,
+                        "cost_note": study.cost_note})
     return _with_geometry(study, table, "obec", "obec_code") if geometry else table
 
 
 def white_spots_table(study: Study, *, geometry: bool = False) -> pd.DataFrame | gpd.GeoDataFrame:
-    """Obce of the region without a service of the selection within ``settings.radius_km``."""
-    table = _coverage.white_spots(study.obce, study.places, _the_region(study), study.settings.radius_km,
-                                  study.population, basis=study.basis)
-    table.attrs.update(study.describe())
+    """Obce of the region without a residential or day service of the selection within ``settings.radius``.
+
+    Columns of :func:`nearest_table`; ``white_spot`` is True on every row,
+    ``terrain_reached`` says which a terrain service reaches, ``white_spot_all``
+    which have neither. ``attrs["unit"]`` is the radius's unit (km or min).
+    """
+    table = _coverage.white_spots(study.obce, study.places, _the_region(study), study.settings.radius,
+                                  study.population, basis=study.basis, which="white_spot")
+    table.attrs.update({**study.describe(), "unit": study.settings.unit, "cost_kind": study.settings.cost,
+                        "radius": study.settings.radius, "cost_note": study.cost_note})
     return _with_geometry(study, table, "obec", "obec_code") if geometry else table
 
 
