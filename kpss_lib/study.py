@@ -575,7 +575,8 @@ def coverage_table(study: Study, *, region: "RegionLike | None" = None, level: s
     level : str, optional
         Default the study's level.
     total : bool, default False
-        Append a row for the whole region.
+        Append a row for the whole region (not when the region is a single unit of
+        the level: that row would repeat the unit).
     geometry : bool, default False
         Return a GeoDataFrame with the units' polygons (EPSG:4326; a total row has none).
 
@@ -589,6 +590,8 @@ def coverage_table(study: Study, *, region: "RegionLike | None" = None, level: s
     level = level or study.level
     table = _coverage.indicator_table(study.obce, study.places, area, level, study.population, total=total,
                                       basis=study.basis)
+    if total and len(table) == 2:  # a region that is one unit: its total row would repeat that unit
+        table = table.iloc[:1].copy()
     table.attrs.update({**study.describe(), "region": area.label, "level": level})
     return _with_geometry(study, table, level) if geometry else table
 
