@@ -43,7 +43,7 @@ from kpss_lib.load.roads import load_road_edges, roads_available
 from kpss_lib.load.supply import dates_note, left_out_line, population_date
 from kpss_lib.load.tables import parse_date
 from kpss_lib.load.datapaq import load_datapaq
-from kpss_lib.load.services import ServiceData, load_services
+from kpss_lib.load.services import ServiceData, combine, load_services
 from kpss_lib.load.territory import POPULATION_LABELS, Region, find_region, load_level, load_obce, micro_region
 from kpss_lib.load.territory import population_column
 
@@ -391,20 +391,33 @@ def _date(value: "pd.Timestamp | None") -> str:
 def supply_notes(study: Study) -> list[str]:
     """Czech notes on the data dates, the reference date and the capacity left out of the study's figures."""
     data = study.services
-    notes = []
-    if data.reference_date is not None:
-        notes.append(f"Služby poskytované ke dni {_date(data.reference_date)}"
-                     + (f" (vstup ke dni {_date(data.data_date)})"
-                        if data.data_date is not None and data.data_date != data.reference_date else "") + ".")
-    else:
-        notes.append("Vstup služeb neuvádí své datum: služby nejsou filtrovány podle data poskytování "
-                     "(referenční datum lze zadat parametrem on).")
-    notes.append(f"Obyvatelstvo ke dni {_date(population_date())}.")
+    notes = [f"Obyvatelstvo ke dni {_date(population_date())}."]
     gap = dates_note(data.reference_date or data.data_date, population_date())
     if gap:
         notes.append(gap)
     notes.append(left_out_line(data, study.selection).capitalize() + ".")
     return notes
+
+
+def load_on(services_file: ServicesFile, on: str | None) -> "tuple[ServiceData, tuple[str, ...]]":
+    """The services input with the reference date applied, and Czech notes on its dates.
+
+    ``on`` given: every part is filtered to the services provided that day. None: each
+    part on its own date (the catalogue's 4. 9. 2026); a part without a date (``rpss.json``,
+    an analyst's list, e.g. of planned services) is not filtered, and a note says so.
+    """
+    chosen = services_input(services_file)
+    parts = [load_services(part) for part in (chosen if isinstance(chosen, list) else [chosen])]
+    dated = [part.on(on) if on is not None or part.data_date is not None else part for part in parts]
+    if on is not None:
+        notes = [f"Služby poskytované ke dni {_date(pd.Timestamp(on))} (zadané referenční datum)."]
+    else:
+        notes = [f"Služby poskytované ke dni {_date(part.reference_date)} (datum vstupu)."
+                 for part in dated if part.reference_date is not None]
+        if any(part.reference_date is None for part in dated):
+            notes.append("Vstup služeb bez vlastního data (rpss.json, vlastní seznam) není filtrován podle data "
+                         "poskytování; referenční datum lze zadat parametrem on.")
+    return (dated[0] if len(dated) == 1 else combine(*dated)), tuple(dict.fromkeys(notes))
 
 
 def _region(value: RegionLike) -> Region:
@@ -498,14 +511,12 @@ def open_study(
                                               capacity_units or "")
     group = population or chosen.default_population()
     population_column(group)
-    data = load_services(services_input(services_file))
-    if settings.on is not None or data.data_date is not None:  # an input without a date is not filtered
-        data = data.on(settings.on)
+    data, date_notes = load_on(services_file, settings.on)
     obce_geo = load_obce()
     places = chosen.apply(data.places)
     study = Study(region=resolved, regions=tuple(listed), level=level, selection=chosen, population=group,
                   settings=settings, services_file=services_file, services=data, obce_geo=obce_geo, places=places,
-                  within=within_region, network=network, notes=notes)
+                  within=within_region, network=network, notes=notes + date_notes)
     if within_region is None:
         return study
     units = _compare.units_as_regions(study.obce, within_region, level)

@@ -129,7 +129,7 @@ def test_an_input_without_a_date_is_not_filtered(tmp_path):
         pytest.fail("the template example was expected to carry no date of its own")
     study = kpss.open_study("Zlínský kraj", services_file=str(own), cost="straight")
     assert study.services.reference_date is None and study.excluded.empty
-    assert any("neuvádí své datum" in note for note in study.method_notes())
+    assert any("bez vlastního data" in note for note in study.method_notes())
 
 
 def test_cz_beds_of_domovy_pro_seniory_count_once_per_service_with_the_unplaced():

@@ -95,7 +95,9 @@ def run(args: argparse.Namespace) -> int:
                   f"sha256:{row['sha256'] or '-':<16}  {row['what']}"
                   + (f"; data as of {row['as_of']}" if row["as_of"] else "")
                   + ("; optional input" if row.get("optional") and row["status"] == "ok" else ""))
-            if row["status"] != "ok" or row.get("optional"):
+            if row["status"] != "ok":
+                print(f"             get it from: {row['source']}")
+            elif row.get("optional"):
                 print(f"             source: {row['source']}")
     missing = table[table["status"] == "MISSING"]
     if len(missing):

@@ -128,14 +128,9 @@ def report_rejected(rejected: "pd.DataFrame | Study", target: Path | None) -> No
     """
     from kpss_lib.sections import write_rejected
 
-    if isinstance(rejected, Study):
-        study = rejected
+    study = rejected if isinstance(rejected, Study) else None
+    if study is not None:
         rejected = study.rejected
-        print(f"kapacita: {left_out_line(study.services, study.selection)}", file=sys.stderr)
-        print(f"vzdálenost: {study.cost_note}", file=sys.stderr)
-        for note in study.notes:
-            print(f"upozornění: {note}", file=sys.stderr)
-
     if target is not None:
         with writing(target, "rejected records"):
             write_rejected(rejected, target)
@@ -143,3 +138,8 @@ def report_rejected(rejected: "pd.DataFrame | Study", target: Path | None) -> No
     elif not rejected.empty:
         hint = "celý seznam zapíše volba --rejected SOUBOR.csv"
         print(f"upozornění: {rejected_line(rejected, hint)}", file=sys.stderr)
+    if study is not None:
+        print(f"kapacita: {left_out_line(study.services, study.selection)}", file=sys.stderr)
+        print(f"vzdálenost: {study.cost_note}", file=sys.stderr)
+        for note in study.notes:
+            print(f"poznámka: {note}", file=sys.stderr)
