@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import kpss_lib as kpss
-from kpss_lib import study as studies
+from kpss_lib import study_settings
 from kpss_lib.cli import main
 from kpss_lib.commands import data as data_command
 from kpss_lib.errors import UnknownValueError
@@ -40,7 +40,7 @@ def test_auto_resolves_to_drive_with_the_road_file_and_states_it(otrokovice_driv
 
 
 def test_without_the_road_file_auto_is_straight_with_a_note(monkeypatch):
-    monkeypatch.setattr(studies, "roads_available", lambda: False)
+    monkeypatch.setattr(study_settings, "roads_available", lambda: False)
     study = kpss.open_study("ORP Otrokovice", level="obec", services="13")
     assert study.settings.cost == "straight" and study.network is None
     assert any("není v datové složce" in note for note in study.method_notes())
