@@ -42,7 +42,9 @@ from kpss_lib.indicators.access import (
     supply_ratios,
     two_step_fca,
 )
+from kpss_lib.indicators.costs import COST_KINDS, COST_UNITS, cost_table, describe_cost, nearest_cost, pairs_within_cost
 from kpss_lib.indicators.coverage import default_measure
+from kpss_lib.indicators.roads import DEFAULT_SPEEDS_KMH, RoadNetwork, road_network
 from kpss_lib.indicators.distance import nearest_distance_km, pairwise_distance_km, within_radius
 from kpss_lib.indicators.selection import Selection
 from kpss_lib.load.services import (
@@ -83,6 +85,8 @@ from kpss_lib.sections import (
     white_spots_text,
     write_rejected,
 )
+from kpss_lib.load.roads import load_road_edges, roads_available
+from kpss_lib.load.supply import capacity_total, dates_note, left_out_capacity, left_out_line
 from kpss_lib.study import (
     Settings,
     Study,
@@ -92,6 +96,7 @@ from kpss_lib.study import (
     nearest_table,
     open_study,
     region_geometries,
+    study_network,
     white_spots_table,
     with_region,
 )
@@ -118,7 +123,10 @@ __all__ = [
     "POPULATION_GROUPS", "POPULATION_LABELS", "Region", "find_region", "load_kraje", "load_obce", "load_okresy",
     "load_orp", "micro_region", "population_column", "region_obce", "region_population", "territory_summary", "units_of",
     "Settings", "Study", "compare_table", "coverage_table", "need_for", "nearest_table", "open_study",
-    "region_geometries", "white_spots_table", "with_region", "MAP_LEVELS", "study_map",
+    "region_geometries", "white_spots_table", "with_region", "study_network", "MAP_LEVELS", "study_map",
+    "COST_KINDS", "COST_UNITS", "cost_table", "describe_cost", "nearest_cost", "pairs_within_cost",
+    "DEFAULT_SPEEDS_KMH", "RoadNetwork", "road_network", "load_road_edges", "roads_available",
+    "capacity_total", "dates_note", "left_out_capacity", "left_out_line",
     "access_map", "comparison_map", "comparison_summary", "coverage_summary", "distance_bands",
     "input_description", "output_folder", "show_rejected", "study_summary", "white_spots_text", "write_rejected",
     "column_label", "format_number", "format_value", "main_columns", "measure_label", "to_czech", "to_czech_planning",

@@ -28,7 +28,7 @@ PROJECT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 #: Input files expected in KPSS_DATA_DIR: what they hold, the date the data describe
 #: (``as_of``, from PROVENANCE.md) and where to get a fresh copy.
-INPUT_FILES: dict[str, dict[str, str]] = {
+INPUT_FILES: dict[str, dict] = {
     "obce_hierarchie.csv": {
         "as_of": "2024-06 (RÚIAN)",
         "what": "code hierarchy obec → POU → ORP → okres → kraj with definition points",
@@ -73,6 +73,48 @@ INPUT_FILES: dict[str, dict[str, str]] = {
         "as_of": "code list as of 2026",
         "what": "partial MPSV code list DruhSocialniSluzby",
         "source": "MPSV (https://data.mpsv.cz/od/soubory/ciselniky/druhy-socialni-sluzby.json)",
+    },
+    "mpsv_ciselnik_druhy_socialnich_sluzeb.csv": {
+        "as_of": "2024-07-24 (valid from)",
+        "what": "full MPSV code list: kinds of social service (34, DruhSocialniSluzby)",
+        "source": "MPSV open data code lists, via urbantadeas/BCThesis_Chatbot Support/ @c218414",
+        "optional": True,
+    },
+    "mpsv_ciselnik_cilove_skupiny.csv": {
+        "as_of": "2024-12-04 (valid from)",
+        "what": "full MPSV code list: target groups (27, CilovaSkupinaOsoby)",
+        "source": "MPSV open data code lists, via urbantadeas/BCThesis_Chatbot Support/ @c218414",
+        "optional": True,
+    },
+    "mpsv_ciselnik_formy_poskytovani.csv": {
+        "as_of": "code list as of 2025-08",
+        "what": "full MPSV code list: forms of provision (3)",
+        "source": "MPSV open data code lists, via urbantadeas/BCThesis_Chatbot Support/ @c218414",
+        "optional": True,
+    },
+    "mpsv_ciselnik_typy_kapacity.csv": {
+        "as_of": "code list as of 2025-08",
+        "what": "full MPSV code list: capacity types (5)",
+        "source": "MPSV open data code lists, via urbantadeas/BCThesis_Chatbot Support/ @c218414",
+        "optional": True,
+    },
+    "mpsv_ciselnik_vekove_skupiny.csv": {
+        "as_of": "code list as of 2025-08",
+        "what": "full MPSV code list: age groups (10)",
+        "source": "MPSV open data code lists, via urbantadeas/BCThesis_Chatbot Support/ @c218414",
+        "optional": True,
+    },
+    "khk_poskytovatele_socialnich_sluzeb.json": {
+        "as_of": "not stated (before 2024)",
+        "what": "Královéhradecký kraj open data: 315 facilities of all kinds of service (no capacities)",
+        "source": "data.khk.cz Poskytovatelé sociálních služeb, via 4I-SPOS/hackathon2024 app/a.json @16d7e55",
+        "optional": True,
+    },
+    "silnice_arccr500.geojson": {
+        "as_of": "about 2016–2018 (ArcČR 500)",
+        "what": "road network by class, 18 979 segments (EPSG:4326); optional: road km and drive times",
+        "source": "ArcČR 500 © ARCDATA PRAHA, ZÚ, ČSÚ (CC BY 4.0), via jlacko/RCzechia data-backup/Silnice.rds @807b773",
+        "optional": True,
     },
 }
 

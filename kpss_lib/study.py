@@ -32,16 +32,20 @@ import pandas as pd
 from kpss_lib.errors import UnknownValueError
 from kpss_lib.indicators import compare as _compare
 from kpss_lib.indicators import coverage as _coverage
-from kpss_lib.indicators.distance import check_radius_km
+from kpss_lib.indicators.costs import describe_cost
 from kpss_lib.indicators.need import need_table
+from kpss_lib.indicators.roads import RoadNetwork
 from kpss_lib.indicators.selection import Selection
+from kpss_lib.load.supply import dates_note, left_out_line, population_date
 from kpss_lib.load.datapaq import load_datapaq
-from kpss_lib.load.services import ServiceData, load_services
+from kpss_lib.load.services import ServiceData, combine, load_services
 from kpss_lib.load.territory import POPULATION_LABELS, Region, find_region, load_level, load_obce, micro_region
 from kpss_lib.load.territory import population_column
+from kpss_lib.study_settings import COST_CHOICES, COST_NAMES, Settings, parse_speeds, resolve_cost, study_network
 
-__all__ = ["Settings", "Study", "compare_table", "coverage_table", "need_for", "nearest_table", "open_study",
-           "region_geometries", "services_input", "white_spots_table", "with_region"]
+__all__ = ["COST_CHOICES", "Settings", "Study", "compare_table", "coverage_table", "need_for", "nearest_table",
+           "open_study", "parse_speeds", "region_geometries", "resolve_cost", "services_input", "study_network",
+           "supply_notes", "white_spots_table", "with_region"]
 
 #: What ``services_file`` accepts: None/"" (the catalogue), a path, or a list of them.
 ServicesFile = Union[str, Path, None, Sequence[Union[str, Path, None]]]
@@ -73,47 +77,7 @@ def services_input(services_file: ServicesFile = None) -> "str | Path | None | l
     return one(services_file)
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Settings of every indicator of a study (the one place to add another).
-
-    Attributes
-    ----------
-    radius_km : float, default 10.0
-        White spot: no residential or day place of the selection within this distance (km).
-    terrain_radius_km : float, default 15.0
-        Assumed reach of a terrain service around its base when the input has no
-        registered territorial scope (km).
-    catchment_km : float or None, default 20.0
-        2SFCA catchment (km); None leaves accessibility out.
-    terrain_attribution : {"base", "reach"}, default "base"
-        Count terrain capacity where the service is based, or spread it over the
-        obce it reaches by target population.
-    """
-
-    radius_km: float = 10.0
-    terrain_radius_km: float = 15.0
-    catchment_km: float | None = 20.0
-    terrain_attribution: str = "base"
-
-    def checked(self, what: str = "argument") -> "Settings":
-        """The settings as floats; UnknownValueError naming ``what`` and the setting otherwise."""
-        if self.terrain_attribution not in _coverage.ATTRIBUTIONS:
-            raise UnknownValueError(f"{what} terrain_attribution={self.terrain_attribution!r}: expected one of "
-                                    f"{', '.join(_coverage.ATTRIBUTIONS)}")
-        return Settings(
-            radius_km=check_radius_km(self.radius_km, f"{what} radius_km"),
-            terrain_radius_km=check_radius_km(self.terrain_radius_km, f"{what} terrain_radius_km"),
-            catchment_km=(None if self.catchment_km is None
-                          else check_radius_km(self.catchment_km, f"{what} catchment_km")),
-            terrain_attribution=self.terrain_attribution)
-
-    def basis_arguments(self) -> dict:
-        """Keyword arguments of :func:`~kpss_lib.indicators.coverage.indicator_basis`."""
-        return {"radius_km": self.radius_km, "terrain_radius_km": self.terrain_radius_km,
-                "catchment_km": self.catchment_km, "terrain_attribution": self.terrain_attribution}
-
-
+#: ``cost`` values: "auto" resolves to "drive" where the road file is present, else "straight".
 @dataclass(frozen=True)
 class Study:
     """The resolved inputs of one analysis; build it with :func:`open_study`.
@@ -140,6 +104,10 @@ class Study:
         The selected places of ``services``.
     within : Region or None
         The region whose units are compared (named in the comparison's description).
+    network : RoadNetwork or None
+        The road network for "road" and "drive" costs (built once per process).
+    notes : tuple of str
+        Czech notes of how settings were resolved (e.g. no road file: straight lines).
     """
 
     region: Region | None
@@ -153,6 +121,8 @@ class Study:
     obce_geo: gpd.GeoDataFrame = field(repr=False)
     places: pd.DataFrame = field(repr=False)
     within: Region | None = None
+    network: RoadNetwork | None = field(default=None, repr=False)
+    notes: tuple = ()
 
     @cached_property
     def obce(self) -> pd.DataFrame:
@@ -163,7 +133,7 @@ class Study:
     def basis(self) -> _coverage.IndicatorBasis:
         """The indicator basis of the selection over all of CZ (computed once per study)."""
         return _coverage.indicator_basis(self.obce, self.places, self.population,
-                                         **self.settings.basis_arguments())
+                                         **self.settings.basis_arguments(), network=self.network)
 
     @cached_property
     def datapaq(self) -> pd.DataFrame:
@@ -174,6 +144,32 @@ class Study:
     def rejected(self) -> pd.DataFrame:
         """Records of the services input that were rejected and are in no figure."""
         return self.services.rejected
+
+    @property
+    def excluded(self) -> pd.DataFrame:
+        """Services not provided on the reference date (``reason`` says why); in no figure."""
+        return self.services.excluded
+
+    @property
+    def cost_note(self) -> str:
+        """One Czech line: the distance kind, its unit and assumptions (speeds, last stretch)."""
+        return describe_cost(self.settings.cost, self.network)  # type: ignore[arg-type]
+
+    def method_notes(self) -> list[str]:
+        """Czech sentences stating every setting, assumption and data date of the study's figures."""
+        settings = self.settings
+        unit = settings.unit
+        notes = [f"Vzdálenost: {COST_NAMES[settings.cost]} – {self.cost_note}.", *self.notes,
+                 f"Bílé místo: obec bez pobytové ani ambulantní služby výběru do {_number(settings.radius)} {unit} "
+                 "(terénní dosah uveden zvlášť).",
+                 f"Dosah terénních služeb: {_coverage.terrain_reach_label(self.places, settings.terrain_radius, unit)}.",
+                 f"Kapacita terénních služeb se počítá "
+                 f"{'v obci sídla' if settings.terrain_attribution == 'base' else 'rozdělená na obce v dosahu'}."]
+        if settings.catchment is not None:
+            method = ("E2SFCA (zóny a váhy Luo & Qi 2009)" if settings.cost == "drive" else "2SFCA")
+            notes.append(f"Dostupnost: {method}, spádová oblast {_number(settings.catchment)} {unit}.")
+        notes.extend(supply_notes(self))
+        return notes
 
     @property
     def selection_text(self) -> str:
@@ -198,6 +194,47 @@ class Study:
         return {"region": area.label if area is not None else ", ".join(r.label for r in self.regions),
                 "level": self.level, "selection": self.places.attrs.get("selection", ""),
                 "population": self.population}
+
+
+def _number(value: float) -> str:
+    """A setting as Czech text: 10 → "10", 12.5 → "12,5"."""
+    return f"{value:g}".replace(".", ",")
+
+
+def _date(value: "pd.Timestamp | None") -> str:
+    return f"{pd.Timestamp(value):%-d. %-m. %Y}"
+
+
+def supply_notes(study: Study) -> list[str]:
+    """Czech notes on the data dates, the reference date and the capacity left out of the study's figures."""
+    data = study.services
+    notes = [f"Obyvatelstvo ke dni {_date(population_date())}."]
+    gap = dates_note(data.reference_date or data.data_date, population_date())
+    if gap:
+        notes.append(gap)
+    notes.append(left_out_line(data, study.selection).capitalize() + ".")
+    return notes
+
+
+def load_on(services_file: ServicesFile, on: str | None) -> "tuple[ServiceData, tuple[str, ...]]":
+    """The services input with the reference date applied, and Czech notes on its dates.
+
+    ``on`` given: every part is filtered to the services provided that day. None: each
+    part on its own date (the catalogue's 4. 9. 2026); a part without a date (``rpss.json``,
+    an analyst's list, e.g. of planned services) is not filtered, and a note says so.
+    """
+    chosen = services_input(services_file)
+    parts = [load_services(part) for part in (chosen if isinstance(chosen, list) else [chosen])]
+    dated = [part.on(on) if on is not None or part.data_date is not None else part for part in parts]
+    if on is not None:
+        notes = [f"Služby poskytované ke dni {_date(pd.Timestamp(on))} (zadané referenční datum)."]
+    else:
+        notes = [f"Služby poskytované ke dni {_date(part.reference_date)} (datum vstupu)."
+                 for part in dated if part.reference_date is not None]
+        if any(part.reference_date is None for part in dated):
+            notes.append("Vstup služeb bez vlastního data (rpss.json, vlastní seznam) není filtrován podle data "
+                         "poskytování; referenční datum lze zadat parametrem on.")
+    return (dated[0] if len(dated) == 1 else combine(*dated)), tuple(dict.fromkeys(notes))
 
 
 def _region(value: RegionLike) -> Region:
@@ -258,8 +295,12 @@ def open_study(
     within : str or Region, optional
         Compare every unit of ``level`` within this region, too.
     settings : Settings, optional
-        Or the settings as keywords: ``radius_km``, ``terrain_radius_km``,
-        ``catchment_km``, ``terrain_attribution`` (defaults of :class:`Settings`).
+        Or the settings as keywords: ``cost`` (default "auto": drive time where the
+        road file is present, else straight lines with a note), ``radius_km`` /
+        ``radius_min``, ``terrain_radius_km`` / ``terrain_radius_min``,
+        ``catchment_km`` / ``catchment_min``, ``terrain_attribution``, ``on``
+        (reference date; default the input's own date, none for an input without
+        one) and ``speeds`` (defaults of :class:`Settings`).
     what : str, default "argument"
         How error messages name a bad value ("parametr" in notebooks).
 
@@ -277,6 +318,7 @@ def open_study(
     if unknown:
         raise TypeError(f"open_study() got unexpected keyword argument(s): {', '.join(sorted(unknown))}")
     settings = (settings or Settings(**setting_values)).checked(what)
+    settings, network, notes = resolve_cost(settings)
     resolved = _region(region) if region is not None else None
     listed = _regions(regions, what)
     within_region = find_region(within) if within else None
@@ -286,12 +328,12 @@ def open_study(
                                               capacity_units or "")
     group = population or chosen.default_population()
     population_column(group)
-    data = load_services(services_input(services_file))
+    data, date_notes = load_on(services_file, settings.on)
     obce_geo = load_obce()
     places = chosen.apply(data.places)
     study = Study(region=resolved, regions=tuple(listed), level=level, selection=chosen, population=group,
                   settings=settings, services_file=services_file, services=data, obce_geo=obce_geo, places=places,
-                  within=within_region)
+                  within=within_region, network=network, notes=notes + date_notes)
     if within_region is None:
         return study
     units = _compare.units_as_regions(study.obce, within_region, level)
@@ -339,7 +381,8 @@ def coverage_table(study: Study, *, region: "RegionLike | None" = None, level: s
     level : str, optional
         Default the study's level.
     total : bool, default False
-        Append a row for the whole region.
+        Append a row for the whole region (not when the region is a single unit of
+        the level: that row would repeat the unit).
     geometry : bool, default False
         Return a GeoDataFrame with the units' polygons (EPSG:4326; a total row has none).
 
@@ -353,6 +396,8 @@ def coverage_table(study: Study, *, region: "RegionLike | None" = None, level: s
     level = level or study.level
     table = _coverage.indicator_table(study.obce, study.places, area, level, study.population, total=total,
                                       basis=study.basis)
+    if total and len(table) == 2:  # a region that is one unit: its total row would repeat that unit
+        table = table.iloc[:1].copy()
     table.attrs.update({**study.describe(), "region": area.label, "level": level})
     return _with_geometry(study, table, level) if geometry else table
 
@@ -365,15 +410,22 @@ def nearest_table(study: Study, *, geometry: bool = False) -> pd.DataFrame | gpd
     """
     table = _coverage.nearest_distances(study.obce, study.places, _the_region(study), study.population,
                                         basis=study.basis)
-    table.attrs.update(study.describe())
+    table.attrs.update({**study.describe(), "unit": study.settings.unit, "cost_kind": study.settings.cost,
+                        "cost_note": study.cost_note})
     return _with_geometry(study, table, "obec", "obec_code") if geometry else table
 
 
 def white_spots_table(study: Study, *, geometry: bool = False) -> pd.DataFrame | gpd.GeoDataFrame:
-    """Obce of the region without a service of the selection within ``settings.radius_km``."""
-    table = _coverage.white_spots(study.obce, study.places, _the_region(study), study.settings.radius_km,
-                                  study.population, basis=study.basis)
-    table.attrs.update(study.describe())
+    """Obce of the region without a residential or day service of the selection within ``settings.radius``.
+
+    Columns of :func:`nearest_table`; ``white_spot`` is True on every row,
+    ``terrain_reached`` says which a terrain service reaches, ``white_spot_all``
+    which have neither. ``attrs["unit"]`` is the radius's unit (km or min).
+    """
+    table = _coverage.white_spots(study.obce, study.places, _the_region(study), study.settings.radius,
+                                  study.population, basis=study.basis, which="white_spot")
+    table.attrs.update({**study.describe(), "unit": study.settings.unit, "cost_kind": study.settings.cost,
+                        "radius": study.settings.radius, "cost_note": study.cost_note})
     return _with_geometry(study, table, "obec", "obec_code") if geometry else table
 
 

@@ -77,7 +77,8 @@ def test_selection_flags_and_other_tables(tmp_path):
     table = pd.read_parquet(care)
     assert len(table) == 10 and "capacity_field_clients" in table.columns
     assert not any(c.startswith("capacity_residential") for c in table.columns)
-    assert table["terrain_reach"].iloc[0] == "poloměr 15 km od místa poskytování (předpoklad)"
+    # drive time is the default where the road file is present (phase 2): the reach is in minutes
+    assert table["terrain_reach"].iloc[0] == "20 min jízdy od místa poskytování (předpoklad)"
     spots = tmp_path / "spots.parquet"
     assert main(["indicators", "--region", "Jihomoravský kraj", "--services", "13", "--table", "white-spots",
                  "--radius-km", "5", "-o", str(spots)]) == 0

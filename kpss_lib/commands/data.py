@@ -36,11 +36,17 @@ def _rows(path: Path) -> int | None:
     return None
 
 
+def _absent(info: dict) -> str:
+    """Status of a file that is not there: optional inputs (e.g. the road file) are not missing."""
+    return "optional" if info.get("optional") else "MISSING"
+
+
 def inventory() -> pd.DataFrame:
     """One row per expected input and per project data file (the files a run's manifest hashes).
 
-    Columns: status, ``modified`` (the file's date), rows, sha256 (first 16 hex digits),
-    ``as_of`` (the date the data describe), what, source.
+    Columns: status ("ok", "MISSING", or "optional" for a missing optional input such
+    as the road file), ``modified`` (the file's date), rows, sha256 (first 16 hex digits),
+    ``as_of`` (the date the data describe), what, source, ``optional`` (bool).
     """
     from kpss_lib.runner.manifest import input_data_hashes
 
@@ -57,15 +63,17 @@ def inventory() -> pd.DataFrame:
             path, info = folder / name, INPUT_FILES[name]
         present = not entry.get("missing")
         rows.append({
-            "file": name, "where": where, "status": "ok" if present else "MISSING",
+            "file": name, "where": where, "status": "ok" if present else _absent(info),
             "modified": dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d") if present else "",
             "rows": _rows(path) if present else None,
             "sha256": (entry["sha256"] or "")[:16],
             "as_of": info["as_of"], "what": info["what"], "source": info["source"],
+            "optional": bool(info.get("optional")),
         })
     if folder is None:  # no folder: every input is missing
-        rows[:0] = [{"file": name, "where": "KPSS_DATA_DIR", "status": "MISSING", "modified": "", "rows": None,
-                     "sha256": "", "as_of": info["as_of"], "what": info["what"], "source": info["source"]}
+        rows[:0] = [{"file": name, "where": "KPSS_DATA_DIR", "status": _absent(info), "modified": "", "rows": None,
+                     "sha256": "", "as_of": info["as_of"], "what": info["what"], "source": info["source"],
+                     "optional": bool(info.get("optional"))}
                     for name, info in INPUT_FILES.items()]
     table = pd.DataFrame(rows)
     table.attrs["folder_error"] = hashes["error"]
@@ -83,12 +91,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"\n{where}:")
         for _, row in part.iterrows():
             rows = "" if pd.isna(row["rows"]) else f"{int(row['rows']):>7} rows"
-            print(f"  [{row['status']:>7}] {row['file']:<44} {row['modified']:<10} {rows:<12} "
+            print(f"  [{row['status']:>8}] {row['file']:<44} {row['modified']:<10} {rows:<12} "
                   f"sha256:{row['sha256'] or '-':<16}  {row['what']}"
-                  + (f"; data as of {row['as_of']}" if row["as_of"] else ""))
+                  + (f"; data as of {row['as_of']}" if row["as_of"] else "")
+                  + ("; optional input" if row.get("optional") and row["status"] == "ok" else ""))
             if row["status"] != "ok":
-                print(f"            get it from: {row['source']}")
-    missing = table[table["status"] != "ok"]
+                print(f"             get it from: {row['source']}")
+            elif row.get("optional"):
+                print(f"             source: {row['source']}")
+    missing = table[table["status"] == "MISSING"]
     if len(missing):
         print(f"\n{len(missing)} input(s) missing. Set KPSS_DATA_DIR to the folder that holds them; "
               "see data/README.md for each file's source.")

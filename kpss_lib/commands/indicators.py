@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -38,10 +39,24 @@ exit with code 2 and the closest valid names.
 Figures: capacity per 1 000 = summed capacity / summed target population × 1 000 (never an
 average of ratios); capacities of different forms and units are separate columns; a unit
 with zero target population is reported, not divided by. White spots: obce with no
-pobytová/ambulantní place of the selection within --radius-km and no terrain service reaching
-them (terrain reach: the register's territorial scope when the input has it, otherwise
---terrain-radius-km around the base; the column "Dosah terénních služeb" says which).
-Distances are straight lines (EPSG:5514) from the obec's definition point.
+pobytová/ambulantní place of the selection within --radius (the white-spots table lists them
+with "terrain_reached": reached by a terrain service; the units' count of white spots has
+neither); terrain reach: the register's territorial scope when the input has it, otherwise
+--terrain-radius around the base; the column "Dosah terénních služeb" says which.
+
+Distances (--cost): by default drive minutes along the ArcČR 500 roads at assumed speeds
+(--speeds), from the obec's definition point; 2SFCA becomes E2SFCA with Luo & Qi's zones
+(0–10, 10–20, 20–30 min). Without the road file: straight lines in km, with a note on stderr.
+--cost straight reproduces the straight-line figures; --radius-km/--catchment-km/
+--terrain-radius-km still work and mean straight lines unless --cost road is given.
+  kpss indicators --region "ORP Otrokovice" --level obec --services 13 --cost drive --radius 20
+  kpss indicators --region "ORP Otrokovice" --level obec --services 13 --cost straight --radius 10
+  kpss indicators --region "Zlínský kraj" --services 13 --speeds "dálnice=120, silnice I. třídy=80"
+
+Reference date (--on 2026-01-01): only services provided that day count (default: the
+input's own date, e.g. 4. 9. 2026 for the catalogue; rpss.json or an own list without a date
+is not filtered). stderr says how much capacity of the selection is left out and why
+(rejected records without an obec, services outside the date).
 
 Comparing the units within a micro-region (--compare-within Otrokovicko): a unit only partly
 inside it is a row for those obce only, named so ("Kroměříž (část: 1 obec z 46)", column
@@ -79,13 +94,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help='compare every unit of --level within this region, e.g. "Zlínský kraj"')
     add_study_arguments(parser)
     how = parser.add_argument_group("indicators")
-    how.add_argument("--radius-km", type=float, default=10.0,
-                     help="white spot: no service within this distance (km, default 10)")
-    how.add_argument("--terrain-radius-km", type=float, default=15.0,
+    how.add_argument("--radius-km", type=float, default=None,
+                     help="white spot radius in km (default 10); with --cost auto it means --cost straight, "
+                          "as before drive times existed")
+    how.add_argument("--terrain-radius-km", type=float, default=None,
                      help="assumed reach of a terrain service around its base when the input has no "
-                          "territorial scope (km, default 15)")
-    how.add_argument("--catchment-km", type=float, default=20.0,
-                     help="2SFCA catchment radius (km, default 20)")
+                          "territorial scope (km, default 15; with --cost auto it means --cost straight)")
+    how.add_argument("--catchment-km", type=float, default=None,
+                     help="2SFCA catchment radius (km, default 20; with --cost auto it means --cost straight)")
     how.add_argument("--no-access", action="store_true", help="leave the 2SFCA columns out")
     how.add_argument("--terrain-attribution", choices=("base", "reach"), default="base",
                      help="count terrain capacity where the service is based (default) or spread it over "
@@ -103,11 +119,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _study(args: argparse.Namespace) -> studies.Study:
-    settings = studies.Settings(radius_km=args.radius_km, terrain_radius_km=args.terrain_radius_km,
-                                # the white-spots table has no 2SFCA columns: not computed for it
-                                catchment_km=None if args.no_access or args.table == "white-spots"
-                                else args.catchment_km,
-                                terrain_attribution=args.terrain_attribution)
+    given_km = {name: getattr(args, name) for name in ("radius_km", "terrain_radius_km", "catchment_km")
+                if getattr(args, name) is not None}
+    if given_km and args.cost == "auto":  # the km flags predate drive times: they keep meaning straight lines
+        args.cost = "straight"
+    settings = studies.Settings(terrain_attribution=args.terrain_attribution, **given_km)
+    if args.no_access or args.table == "white-spots":  # the white-spots table has no 2SFCA columns
+        settings = replace(settings, catchment_km=None, catchment_min=None)
     if args.compare or args.compare_within:
         if args.region:
             raise UnknownValueError("--region cannot be combined with --compare/--compare-within")
@@ -149,7 +167,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"upozornění: {warning}", file=sys.stderr)
     metadata = table_description(table, level=args.level)
     if args.table != "need" or args.rejected is not None:  # the need table uses no services
-        report_rejected(study.rejected, args.rejected)
+        report_rejected(study, args.rejected)
         metadata = input_description(study, table, level=args.level)
     if args.output is not None:
         with writing(args.output, "table"):

@@ -148,5 +148,5 @@ def run(args: argparse.Namespace) -> int:
         study = open_study_of(args, args.region, level=args.level, settings=settings)
         _save(study_map(study, title=args.title, **options),
               args.output or output_dir() / f"mapa_{_slug(study.region.name)}_{args.level}.html")
-    report_rejected(study.rejected, args.rejected)
+    report_rejected(study, args.rejected)
     return 0

@@ -38,10 +38,14 @@ Reach of terrain services
 White spots and distances
     Distances are straight lines from the obec's definition point to service
     places, in km on EPSG:5514 (:mod:`kpss_lib.indicators.distance`), to places
-    anywhere in ``places`` (people cross region borders). An obec is *covered*
-    when a non-terrain place of the selection lies within ``radius_km`` or a
-    terrain service reaches it; otherwise it is a *white spot*. The mean distance
-    of a unit is weighted by the target population.
+    anywhere in ``places`` (people cross region borders). An obec is a *white
+    spot* (``white_spot``) when no non-terrain place of the selection lies within
+    ``radius_km``; ``terrain_reached`` when a terrain service reaches it;
+    ``white_spot_all`` (counted in ``n_white_spots`` of units) when both are
+    missing. The mean distance of a unit is weighted by the target population.
+    With ``cost="road"`` or ``"drive"`` (:mod:`kpss_lib.indicators.costs`) the
+    nearest place, the radius, the terrain reach and the catchment are road km or
+    drive minutes (column ``cost``); ``distance_km`` stays the straight line.
 Accessibility (2SFCA)
     ``access_per_1000_<measure>`` is the population-weighted mean over the unit's
     obce of the two-step floating catchment accessibility
@@ -61,14 +65,15 @@ import numpy as np
 import pandas as pd
 
 from kpss_lib.errors import UnknownValueError
-from kpss_lib.indicators.access import two_step_fca
+from kpss_lib.indicators.access import enhanced_two_step_fca, two_step_fca
+from kpss_lib.indicators.costs import COST_UNITS, cost_table, nearest_cost, pairs_within_cost
 from kpss_lib.indicators.distance import (
     check_radius_km,
     coordinate_array,
     nearest_destination,
-    pairs_within,
     require_columns,
 )
+from kpss_lib.indicators.roads import RoadNetwork
 from kpss_lib.load.territory import POPULATION_LABELS, Region, population_column
 
 __all__ = [
@@ -218,12 +223,16 @@ def region_obce_codes(region: "Region | Iterable[str] | None", obce: pd.DataFram
     return np.sort(wanted.to_numpy())
 
 
-def terrain_reach_label(places: pd.DataFrame, terrain_radius_km: float) -> str:
-    """Czech statement of how the reach of the terrain services in ``places`` was set."""
+def terrain_reach_label(places: pd.DataFrame, terrain_radius_km: float, unit: str = "km") -> str:
+    """Czech statement of how the reach of the terrain services in ``places`` was set.
+
+    ``terrain_radius_km`` is in ``unit`` ("km", or "min" for drive time).
+    """
     terrain = places[places["form"] == TERRAIN_FORM] if len(places) else places
     if terrain.empty:
         return "bez terénních služeb"
-    radius = f"poloměr {terrain_radius_km:g} km od místa poskytování (předpoklad)"
+    radius = (f"poloměr {terrain_radius_km:g} km od místa poskytování (předpoklad)" if unit == "km" else
+              f"{terrain_radius_km:g} min jízdy od místa poskytování (předpoklad)")
     if SCOPE_COLUMN not in terrain.columns:
         return radius
     has_scope = terrain[SCOPE_COLUMN].fillna("").astype(str).str.strip() != ""
@@ -236,9 +245,10 @@ def terrain_reach_label(places: pd.DataFrame, terrain_radius_km: float) -> str:
     return f"územní působnost z registru ({with_scope} služeb), jinak {radius} ({without} služeb)"
 
 
-def _terrain_pairs(obce: pd.DataFrame, obce_xy: np.ndarray, places: pd.DataFrame,
-                   places_xy: np.ndarray, terrain_radius_km: float) -> tuple[np.ndarray, np.ndarray]:
-    """(place position, obec position) for every obec a terrain place reaches."""
+def _terrain_pairs(obce: pd.DataFrame, obce_xy: np.ndarray, places: pd.DataFrame, places_xy: np.ndarray,
+                   terrain_radius_km: float, cost: str = "straight",
+                   network: RoadNetwork | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(place position, obec position) for every obec a terrain place reaches (radius in the cost's unit)."""
     terrain = np.flatnonzero((places["form"] == TERRAIN_FORM).to_numpy())
     if len(terrain) == 0 or len(obce) == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
@@ -260,7 +270,7 @@ def _terrain_pairs(obce: pd.DataFrame, obce_xy: np.ndarray, places: pd.DataFrame
         place_pos.append(joined["place_pos"].to_numpy(np.int64))
         obec_pos.append(joined["obec_pos"].to_numpy(np.int64))
     if len(by_radius):
-        i, j, _ = pairs_within(obce_xy, places_xy[by_radius], terrain_radius_km)
+        i, j, _ = pairs_within_cost(obce_xy, places_xy[by_radius], cost, terrain_radius_km, network)
         place_pos.append(by_radius[j])
         obec_pos.append(i)
     return np.concatenate(place_pos), np.concatenate(obec_pos)
@@ -349,37 +359,67 @@ def _attributions(table: pd.DataFrame, places: pd.DataFrame, terrain_place: np.n
     })
 
 
+def _nearest(table: pd.DataFrame, places: pd.DataFrame, cost: str,
+             network: RoadNetwork | None) -> tuple[np.ndarray, np.ndarray]:
+    """Cost to the nearest of ``places`` (positions = labels) per obec, and its position (−1: none reachable)."""
+    if cost == "straight":
+        found = nearest_destination(table, places)
+        return found["distance_km"].to_numpy(), found["destination"].to_numpy(dtype=np.int64)
+    found = nearest_cost(table, places, cost, network)  # type: ignore[arg-type]
+    position = found["destination"].fillna(-1).to_numpy(dtype=np.int64)
+    return found["cost"].to_numpy(dtype="float64"), position
+
+
 def _add_distances(table: pd.DataFrame, places: pd.DataFrame, terrain_place: np.ndarray, terrain_obec: np.ndarray,
-                   radius_km: float, reach_label: str) -> None:
-    """Add the nearest place, terrain reach and white-spot columns to ``table`` (in place)."""
+                   radius_km: float, reach_label: str, cost: str = "straight",
+                   network: RoadNetwork | None = None) -> None:
+    """Add the nearest place, terrain reach and white-spot columns to ``table`` (in place).
+
+    ``radius_km`` is in the cost's unit; ``distance_km`` stays the straight line.
+    """
     table["n_terrain_reaching"] = 0
     if len(terrain_place):
         pairs = pd.DataFrame({"obec": terrain_obec, "service": places["service_id"].to_numpy()[terrain_place]})
         counts = pairs.drop_duplicates().groupby("obec").size()
         table.loc[counts.index, "n_terrain_reaching"] = counts.to_numpy()
     if len(places):
-        nearest = nearest_destination(table, places)
-        table["distance_km"] = nearest["distance_km"].to_numpy()
-        chosen = nearest["destination"].to_numpy(dtype=np.int64)
-        table["nearest_service_id"] = places["service_id"].to_numpy()[chosen]
+        table["cost"], chosen = _nearest(table, places, cost, network)
+        table["distance_km"] = (table["cost"] if cost == "straight"
+                                else nearest_destination(table, places)["distance_km"].to_numpy())
+        found = chosen >= 0
         names = places["service_name"] if "service_name" in places.columns else places["service_id"]
-        table["nearest_service_name"] = names.to_numpy()[chosen]
+        columns = {"nearest_service_id": places["service_id"], "nearest_service_name": names}
         if "obec_name" in places.columns:
-            table["nearest_obec_name"] = places["obec_name"].to_numpy()[chosen]
+            columns["nearest_obec_name"] = places["obec_name"]
+        for column, values in columns.items():
+            picked = np.full(len(table), None, dtype=object)
+            picked[found] = values.to_numpy(dtype=object)[chosen[found]]
+            table[column] = picked
     else:
+        table["cost"] = np.nan
         table["distance_km"] = np.nan
         table["nearest_service_id"] = None
         table["nearest_service_name"] = None
-    fixed = places[places["form"] != TERRAIN_FORM]
-    table["distance_fixed_km"] = (nearest_destination(table, fixed)["distance_km"].to_numpy()
-                                  if len(fixed) else np.nan)
-    table["covered"] = (table["distance_fixed_km"] <= radius_km).to_numpy() | (table["n_terrain_reaching"] > 0)
-    table["white_spot"] = ~table["covered"]
+    fixed = places[places["form"] != TERRAIN_FORM].reset_index(drop=True)
+    table["cost_fixed"] = _nearest(table, fixed, cost, network)[0] if len(fixed) else np.nan
+    table["distance_fixed_km"] = (table["cost_fixed"] if cost == "straight" else
+                                  nearest_destination(table, fixed)["distance_km"].to_numpy() if len(fixed)
+                                  else np.nan)
+    table["white_spot"] = ~(table["cost_fixed"] <= radius_km).to_numpy()
+    table["terrain_reached"] = (table["n_terrain_reaching"] > 0).to_numpy()
+    table["white_spot_all"] = table["white_spot"] & ~table["terrain_reached"]
+    table["covered"] = ~table["white_spot_all"]
     table["terrain_reach"] = reach_label
 
 
-def _add_accessibility(table: pd.DataFrame, places: pd.DataFrame, measures: list, catchment_km: float) -> None:
-    """Add ``access_per_1000_<measure>`` (2SFCA within ``catchment_km``) to ``table`` (in place)."""
+def _add_accessibility(table: pd.DataFrame, places: pd.DataFrame, measures: list, catchment_km: float,
+                       cost: str = "straight", network: RoadNetwork | None = None) -> None:
+    """Add ``access_per_1000_<measure>`` to ``table`` (in place).
+
+    Straight lines: 2SFCA within ``catchment_km`` (km). Road km: 2SFCA over a road cost
+    table cut at the catchment. Drive minutes: E2SFCA with Luo & Qi's zones (0–10,
+    10–20, 20–30 min; weights 1, 0.68, 0.22) within the catchment (minutes).
+    """
     for key, form, unit in measures:
         chosen = places[(places["form"] == form) & (places["capacity_unit"] == unit)]
         if chosen.empty:
@@ -387,7 +427,13 @@ def _add_accessibility(table: pd.DataFrame, places: pd.DataFrame, measures: list
             continue
         supply = pd.DataFrame({"x": chosen["x"].to_numpy(), "y": chosen["y"].to_numpy(),
                                "capacity": chosen["capacity_share"].to_numpy(dtype="float64")})
-        result = two_step_fca(table[["x", "y", "population"]], supply, catchment_km)
+        demand = table[["x", "y", "population"]]
+        if cost == "straight":
+            result = two_step_fca(demand, supply, catchment_km)
+        else:
+            costs = cost_table(demand, supply, cost, catchment_km, network)  # type: ignore[arg-type]
+            method = enhanced_two_step_fca if cost == "drive" else two_step_fca
+            result = method(demand, supply, costs=costs)
         table[f"access_per_1000_{key}"] = result["access_per_1000"].to_numpy()
 
 
@@ -400,6 +446,8 @@ def indicator_basis(
     terrain_radius_km: float = 15.0,
     catchment_km: float | None = None,
     terrain_attribution: str = "base",
+    cost: str = "straight",
+    network: RoadNetwork | None = None,
 ) -> IndicatorBasis:
     """Per-obec figures and attributed capacities of one selection of services.
 
@@ -424,6 +472,12 @@ def indicator_basis(
         2SFCA catchment radius; None skips accessibility.
     terrain_attribution : {"base", "reach"}, default "base"
         Where the capacity of terrain services is counted (module notes).
+    cost : {"straight", "road", "drive"}, default "straight"
+        Distance kind (:mod:`kpss_lib.indicators.costs`). With "road" the three
+        radii are road km, with "drive" drive minutes (the ``*_km`` names stay);
+        ``cost`` columns are in that unit, ``distance_km`` stays the straight line.
+    network : RoadNetwork, optional
+        Required for "road" and "drive".
 
     Raises
     ------
@@ -450,16 +504,18 @@ def indicator_basis(
     obce_xy = coordinate_array(table, argument="obce")
     places_xy = coordinate_array(places, argument="places")
     measures = capacity_measures(places)
-    terrain_place, terrain_obec = _terrain_pairs(table, obce_xy, places, places_xy, terrain_radius_km)
+    if cost not in COST_UNITS:
+        raise UnknownValueError(f"cost: expected one of {', '.join(COST_UNITS)}, got {cost!r}")
+    terrain_place, terrain_obec = _terrain_pairs(table, obce_xy, places, places_xy, terrain_radius_km, cost, network)
     attributions = _attributions(table, places, terrain_place, terrain_obec, terrain_attribution)
-    reach_label = terrain_reach_label(places, terrain_radius_km)
+    reach_label = terrain_reach_label(places, terrain_radius_km, COST_UNITS[cost])
     if radius_km is not None:
-        _add_distances(table, places, terrain_place, terrain_obec, radius_km, reach_label)
+        _add_distances(table, places, terrain_place, terrain_obec, radius_km, reach_label, cost, network)
     if catchment_km is not None:
-        _add_accessibility(table, places, measures, catchment_km)
+        _add_accessibility(table, places, measures, catchment_km, cost, network)
     settings = {"radius_km": radius_km, "terrain_radius_km": terrain_radius_km, "catchment_km": catchment_km,
                 "terrain_attribution": terrain_attribution, "terrain_reach": reach_label,
-                "selection": places.attrs.get("selection", "")}
+                "selection": places.attrs.get("selection", ""), "cost": cost, "unit": COST_UNITS[cost]}
     return IndicatorBasis(table, attributions, measures, population, settings)
 
 
@@ -526,8 +582,8 @@ def _add_reach(out: pd.DataFrame, basis: IndicatorBasis, table: pd.DataFrame, ke
         weights = table["population"].to_numpy()
         distance = table["distance_km"].to_numpy(dtype="float64")
         frame = pd.DataFrame({"unit": keys, "w": weights, "wd": weights * distance, "d": distance,
-                              "white": table["white_spot"].to_numpy(),
-                              "white_pop": weights * table["white_spot"].to_numpy()})
+                              "white": table["white_spot_all"].to_numpy(),
+                              "white_pop": weights * table["white_spot_all"].to_numpy()})
         grouped_obce = frame.groupby("unit")
         out["mean_distance_km"] = grouped_obce["wd"].sum(min_count=1) / grouped_obce["w"].sum().where(lambda s: s > 0)
         out["max_distance_km"] = grouped_obce["d"].max()
@@ -772,12 +828,16 @@ def nearest_distances(
     -------
     DataFrame
         One row per obec (sorted by code): codes and names, ``population``
-        (target), ``pop_total``, ``distance_km`` (nearest place of any form, km;
-        NaN when the selection is empty), ``nearest_service_id``,
-        ``nearest_service_name``, ``nearest_obec_name``, ``distance_fixed_km``
-        (nearest non-terrain place), ``n_terrain_reaching``, ``covered``,
-        ``white_spot``, ``terrain_reach``; with ``catchment_km`` also the 2SFCA
-        ``access_per_1000_<measure>``.
+        (target), ``pop_total``, ``cost`` (to the nearest place of any form by the
+        basis's cost kind, km or minutes as ``attrs["settings"]["unit"]``; ``inf``
+        when no place is reachable, NaN when the selection is empty),
+        ``distance_km`` (straight line to the nearest place, km),
+        ``nearest_service_id``, ``nearest_service_name``, ``nearest_obec_name``
+        (nearest by cost), ``cost_fixed`` / ``distance_fixed_km`` (nearest
+        non-terrain place), ``n_terrain_reaching``, ``white_spot`` (no non-terrain
+        place within the radius), ``terrain_reached``, ``white_spot_all`` (neither),
+        ``covered`` (not ``white_spot_all``), ``terrain_reach``; with
+        ``catchment_km`` also ``access_per_1000_<measure>``.
     """
     if basis is None:
         basis = indicator_basis(obce, places, population, radius_km=radius_km,
@@ -797,21 +857,31 @@ def white_spots(
     *,
     terrain_radius_km: float = 15.0,
     basis: IndicatorBasis | None = None,
+    which: str = "white_spot_all",
 ) -> pd.DataFrame:
     """Obce of the region that no service of the selection covers.
 
-    An obec is covered when a non-terrain place lies within ``radius_km`` of its
-    definition point or a terrain service reaches it (module notes).
+    ``white_spot``: no non-terrain (residential or day) place within ``radius_km``
+    of the obec's definition point; ``terrain_reached``: a terrain service reaches
+    it; ``white_spot_all``: both missing (module notes).
+
+    Parameters
+    ----------
+    which : {"white_spot_all", "white_spot"}, default "white_spot_all"
+        The obce returned: without any service (default), or without a residential
+        or day service (``terrain_reached`` tells which of them a terrain service reaches).
 
     Returns
     -------
     DataFrame
-        The rows of :func:`nearest_distances` with ``white_spot``, sorted by target
+        The rows of :func:`nearest_distances` flagged ``which``, sorted by target
         population (largest first), so a working group sees first whom it leaves out.
     """
+    if which not in ("white_spot_all", "white_spot"):
+        raise UnknownValueError(f"which: expected 'white_spot_all' or 'white_spot', got {which!r}")
     table = nearest_distances(obce, places, region, population, radius_km=radius_km,
                               terrain_radius_km=terrain_radius_km, basis=basis)
-    spots = table[table["white_spot"]].sort_values(["population", "obec_code"], ascending=[False, True])
+    spots = table[table[which]].sort_values(["population", "obec_code"], ascending=[False, True])
     spots = spots.reset_index(drop=True)
     spots.attrs = table.attrs
     return spots

@@ -131,3 +131,78 @@ def capacity_total(data: ServiceData, type_codes: Sequence[str], capacity_unit: 
                      "total": placed + float(extra["capacity"].sum()), "n_unplaced_services": len(extra),
                      "note": note})
     return pd.DataFrame(rows, columns=["form", "placed", "unplaced", "total", "n_unplaced_services", "note"])
+
+
+#: Columns of :func:`left_out_capacity`.
+LEFT_OUT_COLUMNS = ["why", "form", "capacity_unit", "n_services", "capacity"]
+
+
+def _with_type_columns(frame: pd.DataFrame, services: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``category`` and ``target_groups`` (the service's own, else its kind's) for a selection."""
+    types = service_types().set_index("type_code")
+    own = services.drop_duplicates("service_id").set_index("service_id")["target_groups"]
+    groups = frame["service_id"].map(own)
+    groups = groups.where(groups.notna(), frame["type_code"].map(types["target_groups"]))
+    return frame.assign(category=frame["type_code"].map(types["category"]), target_groups=groups.fillna(""))
+
+
+def left_out_capacity(data: ServiceData, selection: "object | None" = None) -> pd.DataFrame:
+    """Capacity in no figure, and why: rejected records without a place and services outside the date.
+
+    Parameters
+    ----------
+    data : ServiceData
+        A load, optionally ``.on(date)``.
+    selection : Selection, optional
+        Count only the kinds, forms and units of this selection
+        (:class:`kpss_lib.indicators.selection.Selection`; anything with ``apply(frame)``).
+
+    Returns
+    -------
+    DataFrame
+        One row per ``why`` ("bez obce": rejected, no place of the service in the
+        territory; "vadný záznam": rejected for another reason and not loaded elsewhere;
+        "mimo datum": not provided on the reference date), ``form`` and
+        ``capacity_unit``: ``n_services`` and ``capacity`` (in the unit, counted once
+        per service, form and unit). Capacity a rejected record carried that is
+        counted at another place of its service (``capacity_fate == "moved"``) is not here.
+    """
+    lost = data.rejected[data.rejected["capacity_fate"] == "lost"]
+    lost = lost.assign(why=np.where(lost["column"] == "obec_code", "bez obce", "vadný záznam"))
+    excluded = data.excluded.assign(why="mimo datum")
+    parts = []
+    for frame in (lost, excluded):
+        frame = frame.dropna(subset=["service_id", "form", "capacity_unit"])
+        if len(frame) and selection is not None:
+            frame = selection.apply(_with_type_columns(frame, data.services))
+        parts.append(frame.drop_duplicates(["why", "service_id", "form", "capacity_unit"]))
+    both = pd.concat([p[["why", "service_id", "form", "capacity_unit", "capacity"]] for p in parts],
+                     ignore_index=True)
+    if both.empty:
+        return pd.DataFrame(columns=LEFT_OUT_COLUMNS)
+    both["capacity"] = pd.to_numeric(both["capacity"], errors="coerce").fillna(0.0)
+    table = (both.groupby(["why", "form", "capacity_unit"], sort=True)
+             .agg(n_services=("service_id", "nunique"), capacity=("capacity", "sum")).reset_index())
+    return table[LEFT_OUT_COLUMNS]
+
+
+def left_out_line(data: ServiceData, selection: "object | None" = None) -> str:
+    """One Czech line: how many records were rejected and how much capacity of the selection is left out, why.
+
+    E.g. "vyřazeno 59 záznamů; kapacita mimo výpočet: 499 lůžek (pobytová) – bez obce".
+    """
+    from kpss_lib.vocabulary.numbers import capacity_text  # vocabulary speaks; load only counts
+
+    n = len(data.rejected)
+    verb = "vyřazen" if n == 1 else "vyřazeny" if 2 <= n <= 4 else "vyřazeno"
+    noun = "záznam" if n == 1 else "záznamy" if 2 <= n <= 4 else "záznamů"
+    line = f"{verb} {n} {noun}"
+    if len(data.excluded):
+        line += f", {len(data.excluded)} služeb neposkytováno k referenčnímu datu"
+    table = left_out_capacity(data, selection)
+    table = table[table["capacity"] > 0]
+    if table.empty:
+        return f"{line}; kapacita výběru mimo výpočet: žádná"
+    items = "; ".join(f"{capacity_text(row.capacity, row.capacity_unit)} ({row.form}) – {row.why}"
+                      for row in table.itertuples())
+    return f"{line}; kapacita mimo výpočet: {items}"
