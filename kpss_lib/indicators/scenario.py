@@ -263,6 +263,7 @@ def compare_scenarios(
     radius_km: float = 10.0,
     catchment_km: float = 20.0,
     terrain_radius_km: float = 15.0,
+    basis_arguments: Mapping[str, object] | None = None,
 ) -> pd.DataFrame:
     """Indicators per unit before and after each scenario, side by side.
 
@@ -284,6 +285,10 @@ def compare_scenarios(
     radius_km, catchment_km, terrain_radius_km : float, default 10, 20, 15
         White-spot radius, 2SFCA catchment and assumed terrain reach (km), as in
         :func:`~kpss_lib.indicators.coverage.indicator_basis`.
+    basis_arguments : mapping, optional
+        Every keyword of :func:`~kpss_lib.indicators.coverage.indicator_basis` at
+        once (``Settings.basis_arguments()`` of a study, so that a cost kind or
+        a date set there reaches the scenario too); replaces the three above.
 
     Returns
     -------
@@ -295,7 +300,8 @@ def compare_scenarios(
         ``<ind>_after``, ``<ind>_change`` (after − before).
     """
     choose = select or (lambda frame: frame)
-    settings = {"radius_km": radius_km, "catchment_km": catchment_km, "terrain_radius_km": terrain_radius_km}
+    settings = (dict(basis_arguments) if basis_arguments is not None else
+                {"radius_km": radius_km, "catchment_km": catchment_km, "terrain_radius_km": terrain_radius_km})
 
     def table_of(frame: pd.DataFrame) -> pd.DataFrame:
         basis = indicator_basis(obce, choose(frame), population, **settings)
