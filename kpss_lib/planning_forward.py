@@ -33,9 +33,9 @@ from kpss_lib.indicators.gap import gap_table, gap_total
 from kpss_lib.indicators.scenario import compare_scenarios, new_places, read_scenario
 from kpss_lib.indicators.siting import (CostFunction, SitingProblem, candidate_gains, candidate_obce,
                                         maximal_covering, p_median, siting_problem, straight_km)
-from kpss_lib.study import Study, coverage_table
+from kpss_lib.study import Study, _with_geometry, coverage_table
 
-__all__ = ["EXAMPLE_SCENARIO", "METHODS", "gap_for", "read_scenario_of", "scenario_table", "shortlist",
+__all__ = ["EXAMPLE_SCENARIO", "METHODS", "gap_for", "with_geometry", "read_scenario_of", "scenario_table", "shortlist",
            "siting_cost", "siting_places", "siting_problem_of", "siting_table"]
 
 #: The example scenario shipped with kpss (Zlínský kraj, domovy pro seniory).
@@ -78,6 +78,13 @@ def gap_for(study: Study, norm: "str | float" = "kraj", measure: str | None = No
         table = pd.concat([table, gap_total(table, name=f"celkem ({study.region.label})")], ignore_index=True)
     table.attrs = attrs
     return table
+
+
+def with_geometry(study: Study, table: pd.DataFrame, level: str, key: str = "unit_code") -> pd.DataFrame:
+    """``table`` with the polygons of its units of ``level`` (EPSG:4326), for the maps; total rows dropped."""
+    # The study's own joiner, so that these maps draw the same polygons as the coverage maps.
+    units = table[table["level"] == level] if "level" in table.columns else table
+    return _with_geometry(study, units, level, key)
 
 
 def read_scenario_of(study: Study, path: "str | Path") -> pd.DataFrame:
