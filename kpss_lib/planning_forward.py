@@ -36,7 +36,8 @@ from kpss_lib.indicators.siting import (CostFunction, SitingProblem, candidate_g
 from kpss_lib.study import Study, _with_geometry, coverage_table
 
 __all__ = ["EXAMPLE_SCENARIO", "METHODS", "gap_for", "with_geometry", "read_scenario_of", "scenario_table", "shortlist",
-           "siting_cost", "siting_places", "siting_problem_of", "siting_table"]
+           "planning_summary", "siting_cost", "siting_places", "siting_problem_of", "siting_table",
+           "write_summary"]
 
 #: The example scenario shipped with kpss (Zlínský kraj, domovy pro seniory).
 EXAMPLE_SCENARIO = PROJECT_DATA_DIR / "scenarios" / "zlinsky_kraj_domovy.csv"
@@ -246,3 +247,62 @@ def siting_places(study: Study, sites: pd.DataFrame, capacity: float, measure: s
     for column in ("type_code", "type_name", "paragraph", "category", "form_code", "target_groups"):
         added[column] = model[column]
     return added
+
+
+def planning_summary(study: Study, gaps: pd.DataFrame, scenario_units: pd.DataFrame, scenario_obce: pd.DataFrame,
+                     siting_summary: pd.DataFrame) -> dict:
+    """The run overview's ``summary.json`` content (schema of :mod:`kpss_lib.overview`) for a planning report.
+
+    Figures: total gap and surplus (measure's unit, first norm), people in white
+    spots before and after the first scenario, people newly covered by the largest k
+    of siting. ``obce``: every obec of the region with its white-spot flag after the
+    first scenario and the change of 2SFCA accessibility there.
+    """
+    total = gaps.iloc[-1]
+    unit = str(total["capacity_unit"])
+    first = scenario_units["scenario"].iloc[0]
+    region_row = scenario_units[(scenario_units["scenario"] == first)
+                                & (scenario_units["unit_code"] == study.region.code)].iloc[0]
+    best = siting_summary.iloc[-1]
+    measure = gaps.attrs["measure"]
+    figures = [
+        {"key": "gap_total", "label": f"Chybějící kapacita ({total['norm']})", "value": float(total["gap"]),
+         "unit": unit, "format": "dec1"},
+        {"key": "surplus_total", "label": f"Kapacita nad normou ({total['norm']})", "value": float(total["surplus"]),
+         "unit": unit, "format": "dec1"},
+        {"key": "white_spots_before", "label": "Lidé v bílých místech – dnes",
+         "value": float(region_row["population_white_spots_before"]), "unit": "osob", "format": "int"},
+        {"key": "white_spots_after", "label": f"Lidé v bílých místech – scénář {first}",
+         "value": float(region_row["population_white_spots_after"]), "unit": "osob", "format": "int"},
+        {"key": "siting_newly_covered", "label": f"Nově v dosahu při {int(best['k'])} nových službách",
+         "value": float(best["newly_covered"]), "unit": "osob", "format": "int"},
+    ]
+    obce = scenario_obce[scenario_obce["scenario"] == first]
+    change = obce.get(f"access_per_1000_{measure}_change", pd.Series(np.nan, index=obce.index))
+    return {
+        "title": f"Kde chybí kapacita – {study.region.label}",
+        "region": {"code": study.region.code, "name": study.region.name, "level": study.region.level},
+        "figures": figures,
+        "notes": [f"Služby: {study.selection_text}", f"Navržené obce: {best['sites']}"],
+        "obce": [{"obec_code": str(r.unit_code), "obec_name": str(r.unit_name),
+                  "white_spot": bool(r.n_white_spots_after > 0),
+                  "value": None if pd.isna(v) else float(v)}
+                 for r, v in zip(obce.itertuples(), change)],
+    }
+
+
+def write_summary(output_dir: "str | Path", summary: dict) -> Path:
+    """Write ``summary.json`` through :func:`kpss_lib.overview.write_summary` (the run overview's reader).
+
+    Until the reports engineer's ``kpss_lib.overview`` is merged, the same file is
+    written here atomically (lead: drop this fallback after the merge).
+    """
+    try:
+        from kpss_lib.overview import write_summary as overview_write
+    except ImportError:
+        import json
+
+        from kpss_lib.fileio import write_text_atomic
+
+        return write_text_atomic(json.dumps(summary, ensure_ascii=False, indent=1), Path(output_dir) / "summary.json")
+    return overview_write(output_dir, summary)
