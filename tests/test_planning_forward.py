@@ -111,3 +111,13 @@ def test_notebook_answers_the_three_questions(tmp_path):
     gap = pd.read_excel(out / "chybejici_kapacita_kraj.xlsx")
     assert keys["gap_total"]["value"] == pytest.approx(gap.iloc[-1]["Chybějící kapacita"])
     assert {"title", "figures", "notes", "obce"} <= set(summary)
+
+
+def test_every_parameter_of_the_notebook_is_readable_by_papermill():
+    import papermill
+
+    from tests.notebook_run import NOTEBOOKS
+
+    found = papermill.inspect_notebook(str(NOTEBOOKS / "kde_chybi_kapacita.ipynb"))
+    assert {"region", "services_file", "scenario_files", "candidate_min_population", "output_dir"} <= set(found)
+    assert all(p["inferred_type_name"] != "None" or p["default"] is not None for p in found.values())
