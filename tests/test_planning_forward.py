@@ -66,8 +66,9 @@ def test_siting_matches_exhaustive_search_and_sites_close_white_spots(study):
 
 
 def test_change_map_is_symmetric_and_turns_colours_round(study):
-    assert change_breaks([-3.0, 0.0, 1.0]) == pytest.approx([-1.5, -3e-6, 3e-6, 1.5, 3.0])
-    assert change_breaks([0.0, np.nan]) == pytest.approx([-0.5, -1e-6, 1e-6, 0.5, 1.0])
+    assert change_breaks([-3.0, 0.0, 1.0]) == pytest.approx([-1.5, -1e-3, 1e-3, 1.5, 3.0])
+    assert change_breaks([120.0, -7.0]) == pytest.approx([-60.0, -0.1, 0.1, 60.0, 120.0])
+    assert change_breaks([0.0, np.nan]) == pytest.approx([-0.5, -1e-3, 1e-3, 0.5, 1.0])
     table = forward.scenario_table(study, {"plan": forward.read_scenario_of(study, forward.EXAMPLE_SCENARIO)},
                                    level="obec", total=False)
     units = forward.with_geometry(study, table, "obec")

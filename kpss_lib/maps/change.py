@@ -4,15 +4,17 @@ Built on :func:`~kpss_lib.maps.builders.choropleth_map` with five classes fixed
 around zero, symmetric so that equal changes up and down read with equal
 strength: a strong and a mild decrease, "beze změny" (white), a mild and a
 strong increase. Most units of a scenario do not change at all, so quantile
-breaks would be meaningless; the middle class holds exactly the unchanged
-units (|change| below a millionth of the largest change, which absorbs
-floating-point noise of the before/after subtraction).
+breaks would be meaningless; the middle class holds the unchanged units:
+|change| up to ε, a round number a thousand times below the largest change
+(1.89 → 0.001), which absorbs the floating-point noise of after − before and
+reads plainly in the legend ("nad −0,001 do 0,001").
 """
 from __future__ import annotations
 
 import folium
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from kpss_lib.errors import UnknownValueError
 from kpss_lib.maps.builders import choropleth_map
@@ -25,15 +27,18 @@ _NOTE = ("Změna = po − před. Bílá: beze změny; modrá: zlepšení, červe
          "třídy souměrné kolem nuly (polovina a celá největší změna).")
 
 
-def change_breaks(values: "np.ndarray | list[float]") -> list[float]:
-    """Upper bounds of the five change classes: −m/2, −ε, ε, m/2, m (m = largest |change|, ε = m·10⁻⁶).
-
-    With no change anywhere m is 1, so the map still draws every unit as "beze změny".
-    """
+def _scale(values: "np.ndarray | pd.Series | list[float]") -> tuple[float, int]:
+    """(largest |change|, decimal places of ε); 1 when nothing changes, so every unit reads "beze změny"."""
     finite = np.asarray(values, dtype=float)
     finite = finite[np.isfinite(finite)]
     largest = float(np.abs(finite).max()) if finite.size and np.abs(finite).max() > 0 else 1.0
-    tiny = largest * 1e-6
+    return largest, max(0, 3 - int(np.floor(np.log10(largest))))
+
+
+def change_breaks(values: "np.ndarray | pd.Series | list[float]") -> list[float]:
+    """Upper bounds of the five change classes: −m/2, −ε, ε, m/2, m (m = largest |change|, ε = 10^⌊log₁₀ m⌋⁻³)."""
+    largest, places = _scale(values)
+    tiny = 10.0 ** (int(np.floor(np.log10(largest))) - 3)
     return [-largest / 2, -tiny, tiny, largest / 2, largest]
 
 
@@ -79,5 +84,5 @@ def change_map(
         raise UnknownValueError(f"column {column!r} is not in units; columns: {', '.join(map(str, units.columns))}")
     colors = list(CHANGE_COLORS if higher_is_better else CHANGE_COLORS[::-1])
     return choropleth_map(units, column, label=label, unit=unit, breaks=change_breaks(units[column]),
-                          cmap=colors, title=title, source=source, tooltip_columns=tooltip_columns, tiles=tiles,
+                          decimals=_scale(units[column])[1], cmap=colors, title=title, source=source, tooltip_columns=tooltip_columns, tiles=tiles,
                           m=m, breaks_note=_NOTE)
