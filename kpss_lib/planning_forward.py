@@ -35,7 +35,7 @@ from kpss_lib.indicators.siting import (CostFunction, SitingProblem, candidate_g
                                         maximal_covering, p_median, siting_problem, straight_km)
 from kpss_lib.study import Study, _with_geometry, coverage_table
 
-__all__ = ["EXAMPLE_SCENARIO", "METHODS", "gap_for", "with_geometry", "read_scenario_of", "scenario_table", "shortlist",
+__all__ = ["EXAMPLE_SCENARIO", "METHODS", "gap_for", "study_settings", "with_geometry", "read_scenario_of", "scenario_table", "shortlist",
            "planning_summary", "siting_cost", "siting_places", "siting_problem_of", "siting_table",
            "write_summary"]
 
@@ -47,6 +47,30 @@ METHODS = {"coverage": "maximální pokrytí", "median": "p-medián"}
 #: minutes and road km. Far above any white-spot radius, so coverage is exact; p-median
 #: only loses the ordering among obce farther than this from every place.
 _ROAD_CUTOFF = {"drive": 120.0, "road": 150.0}
+
+
+#: Settings of the phase-2 contract and the value that means "not asked for" (the cost kinds and dates).
+_CONTRACT_DEFAULTS = {"cost": "auto", "radius_min": 15.0, "catchment_min": 30.0, "terrain_radius_min": 20.0,
+                      "on": ""}
+
+
+def study_settings(**values: object) -> dict:
+    """The settings keywords of :func:`~kpss_lib.study.open_study` that this version's ``Settings`` knows.
+
+    Notebooks and run files carry every setting of the contract (``cost``,
+    ``radius_min``, ``catchment_min``, ``terrain_radius_min``, ``on``). Where
+    ``Settings`` does not have one yet, its default (``cost="auto"``, …) is
+    dropped and distances stay straight km; any other value raises, so a request
+    for drive minutes is never ignored in silence.
+    """
+    from kpss_lib.study import Settings
+
+    known = set(Settings.__dataclass_fields__)
+    for name, value in values.items():
+        if name not in known and value not in (_CONTRACT_DEFAULTS.get(name), None):
+            raise UnknownValueError(f"parametr {name}={value!r}: this version of kpss has no setting {name!r} "
+                                    "(cost kinds and dates come with the roads release); leave the default")
+    return {name: value for name, value in values.items() if name in known}
 
 
 def gap_for(study: Study, norm: "str | float" = "kraj", measure: str | None = None,

@@ -122,3 +122,23 @@ def test_every_parameter_of_the_notebook_is_readable_by_papermill():
     found = papermill.inspect_notebook(str(NOTEBOOKS / "kde_chybi_kapacita.ipynb"))
     assert {"region", "services_file", "scenario_files", "candidate_min_population", "output_dir"} <= set(found)
     assert all(p["inferred_type_name"] != "None" or p["default"] is not None for p in found.values())
+
+
+def test_contract_settings_pass_through_or_fail_loudly():
+    from kpss_lib.errors import UnknownValueError
+    from kpss_lib.study import Settings
+
+    passed = forward.study_settings(cost="auto", radius_min=15.0, on="", radius_km=5.0)
+    assert passed["radius_km"] == 5.0 and set(passed) <= set(Settings.__dataclass_fields__)
+    if "cost" not in Settings.__dataclass_fields__:  # before the cost kinds are merged
+        with pytest.raises(UnknownValueError, match="cost"):
+            forward.study_settings(cost="drive")
+
+
+def test_drive_minutes_for_siting_are_never_faster_than_a_motorway(study):
+    from kpss_lib.indicators.siting import straight_km
+
+    obce = study.obce[study.obce["orp_name"] == "Luhačovice"].head(12)
+    minutes = forward._network_cost("drive")(obce, obce)
+    assert minutes.shape == (12, 12) and np.isfinite(minutes).all()
+    assert (minutes >= straight_km(obce, obce) / 150 * 60 - 1e-9).all()  # no road is faster than 150 km/h
