@@ -54,10 +54,17 @@ def _blank(series: pd.Series) -> pd.Series:
     return series.isna() | (series.astype("string").str.strip().fillna("") == "")
 
 
+def _carried(value: object) -> str:
+    """A row's capacity as the reader left it: a parsed number plainly (3, 2.5), anything else quoted."""
+    if isinstance(value, (int, float, np.number)) and not isinstance(value, bool) and np.isfinite(value):
+        return f"{float(value):g}"
+    return repr(value)
+
+
 def _raise_rejected(rejected: pd.DataFrame, path: Path, capacity: Mapping[str, object]) -> None:
     """ValidationError quoting the first rejected rows with the capacity each carried."""
     rejected = rejected.assign(capacity=rejected["record"].map(capacity))
-    quoted = "; ".join(f"{r.record}, column {r.column!r}: {r.reason} (got {r.value!r}; kapacita {r.capacity!r})"
+    quoted = "; ".join(f"{r.record}, column {r.column!r}: {r.reason} (got {r.value!r}; kapacita {_carried(r.capacity)})"
                        for r in rejected.head(_QUOTED).itertuples())
     more = f" and {len(rejected) - _QUOTED} more" if len(rejected) > _QUOTED else ""
     raise ValidationError(f"{path}: {len(rejected)} scenario row(s) rejected: {quoted}{more}", rejected=rejected)
