@@ -9,7 +9,7 @@ import sys
 from kpss_lib.errors import KpssError
 
 #: Sub-command modules, in the order ``kpss --help`` lists them.
-COMMANDS = ("data", "territory", "indicators", "map", "run", "template")
+COMMANDS = ("data", "territory", "indicators", "map", "plan", "run", "template")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -54,10 +54,17 @@ def _blank(series: pd.Series) -> pd.Series:
     return series.isna() | (series.astype("string").str.strip().fillna("") == "")
 
 
+def _carried(value: object) -> str:
+    """A row's capacity as the reader left it: a parsed number plainly (3, 2.5), anything else quoted."""
+    if isinstance(value, (int, float, np.number)) and not isinstance(value, bool) and np.isfinite(value):
+        return f"{float(value):g}"
+    return repr(value)
+
+
 def _raise_rejected(rejected: pd.DataFrame, path: Path, capacity: Mapping[str, object]) -> None:
     """ValidationError quoting the first rejected rows with the capacity each carried."""
     rejected = rejected.assign(capacity=rejected["record"].map(capacity))
-    quoted = "; ".join(f"{r.record}, column {r.column!r}: {r.reason} (got {r.value!r}; kapacita {r.capacity!r})"
+    quoted = "; ".join(f"{r.record}, column {r.column!r}: {r.reason} (got {r.value!r}; kapacita {_carried(r.capacity)})"
                        for r in rejected.head(_QUOTED).itertuples())
     more = f" and {len(rejected) - _QUOTED} more" if len(rejected) > _QUOTED else ""
     raise ValidationError(f"{path}: {len(rejected)} scenario row(s) rejected: {quoted}{more}", rejected=rejected)
@@ -263,6 +270,7 @@ def compare_scenarios(
     radius_km: float = 10.0,
     catchment_km: float = 20.0,
     terrain_radius_km: float = 15.0,
+    basis_arguments: Mapping[str, object] | None = None,
 ) -> pd.DataFrame:
     """Indicators per unit before and after each scenario, side by side.
 
@@ -284,6 +292,10 @@ def compare_scenarios(
     radius_km, catchment_km, terrain_radius_km : float, default 10, 20, 15
         White-spot radius, 2SFCA catchment and assumed terrain reach (km), as in
         :func:`~kpss_lib.indicators.coverage.indicator_basis`.
+    basis_arguments : mapping, optional
+        Every keyword of :func:`~kpss_lib.indicators.coverage.indicator_basis` at
+        once (``Settings.basis_arguments()`` of a study, so that a cost kind or
+        a date set there reaches the scenario too); replaces the three above.
 
     Returns
     -------
@@ -295,7 +307,8 @@ def compare_scenarios(
         ``<ind>_after``, ``<ind>_change`` (after − before).
     """
     choose = select or (lambda frame: frame)
-    settings = {"radius_km": radius_km, "catchment_km": catchment_km, "terrain_radius_km": terrain_radius_km}
+    settings = (dict(basis_arguments) if basis_arguments is not None else
+                {"radius_km": radius_km, "catchment_km": catchment_km, "terrain_radius_km": terrain_radius_km})
 
     def table_of(frame: pd.DataFrame) -> pd.DataFrame:
         basis = indicator_basis(obce, choose(frame), population, **settings)

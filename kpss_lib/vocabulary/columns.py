@@ -46,10 +46,24 @@ _STATIC = {
     "provider_ico": "IČO", "type_name": "Druh služby", "form": "Forma", "capacity_unit": "Jednotka kapacity",
     "type_code": "Druh služby (kód)", "capacity": "Kapacita", "date_from": "Poskytováno od",
     "date_to": "Poskytováno do", "status": "Stav",
+    # planning forward (gap, scenarios, siting: kpss_lib.planning_forward)
+    "measure": "Ukazatel kapacity", "norm": "Norma", "norm_per_1000": "Norma na 1 000 cílové populace",
+    "per_1000": "Kapacita na 1 000 cílové populace", "needed": "Potřebná kapacita podle normy",
+    "gap": "Chybějící kapacita", "surplus": "Kapacita nad normou",
+    "balance": "Bilance (kapacita − potřeba, jen informativně)",
+    "n_units_gap": "Jednotky pod normou", "n_units_surplus": "Jednotky nad normou",
+    "n_units_no_norm": "Jednotky bez normy", "scenario": "Scénář", "change": "Změna",
+    "rank": "Pořadí", "k": "Počet nových služeb", "method": "Metoda",
+    "newly_covered": "Nově v dosahu (cílová populace)", "cost_saved": "Úspora (osoby × km/min)",
+    "sites": "Navržené obce", "population_white_spots_before": "Cílová populace v bílých místech – před",
+    "population_white_spots_after": "Cílová populace v bílých místech – po",
+    "mean_cost_before": "Průměrná vzdálenost k nejbližší službě – před",
+    "mean_cost_after": "Průměrná vzdálenost k nejbližší službě – po",
 }
 _SUFFIXES = {
     "_vs_kraj": "rozdíl proti kraji", "_vs_cz": "rozdíl proti ČR", "_vs_peers": "rozdíl proti podobným ORP",
     "_kraj": "kraj", "_cz": "ČR", "_okres": "okres", "_peers": "sociálně podobné ORP",
+    "_before": "před", "_after": "po", "_change": "změna",
 }
 _FORMS_CZ = {key: form for form, key in FORM_KEYS.items()}
 _UNITS_CZ = {key: unit for unit, key in UNIT_KEYS.items()}
