@@ -8,8 +8,8 @@ columns left out, Czech numbers). Every text from the data goes through
 White spots are split by what removes them (the phase-2 contract columns
 ``white_spot`` / ``terrain_reached`` / ``white_spot_all``): an obec with no
 residential or day place within the radius is a white spot of those services;
-an (assumed) terrain reach may still reach it. :func:`white_spot_split` adds the
-contract columns when the study's tables do not carry them yet.
+an (assumed) terrain reach may still reach it (``nearest_table`` carries the
+three columns). Distances are in the study's cost unit (km or drive minutes).
 """
 from __future__ import annotations
 
@@ -19,11 +19,11 @@ import pandas as pd
 
 from kpss_lib.escaping import html_text, markdown_text
 from kpss_lib.study import Study, coverage_table, with_region
-from kpss_lib.vocabulary import capacity_text, format_number, rejected_in_czech, to_czech_text
+from kpss_lib.vocabulary import capacity_text, distance_text, format_number, rejected_in_czech, to_czech_text
 from kpss_lib.vocabulary.columns import number_format
 
 __all__ = ["comparison_overview", "coverage_figures", "czech_key", "key_findings", "kraj_breaks", "method_box", "method_notes", "reading_columns", "region_summary",
-           "services_table", "show_rejected_here", "show_table", "table_html", "territory_rejected", "white_spot_split"]
+           "services_table", "show_rejected_here", "show_table", "table_html", "territory_rejected"]
 
 #: Czech headers of :func:`services_table`.
 SERVICE_COLUMNS = {"service_name": "Služba", "provider_name": "Poskytovatel", "provider_ico": "IČO",
@@ -50,21 +50,6 @@ def czech_key(text: str) -> tuple:
         key.append(_ALPHABET.index(char) + 1 if char in _ALPHABET else ord(char) + 100 if char.isalnum() else 0)
         i += 1
     return tuple(key)
-
-
-def white_spot_split(study: Study, obce_table: pd.DataFrame) -> pd.DataFrame:
-    """The obce with ``white_spot`` (no residential/day place within the radius), ``terrain_reached``, ``white_spot_all``.
-
-    Uses the contract columns when the table has them; otherwise derives them from
-    ``distance_fixed_km`` (nearest residential/day place, km) and ``n_terrain_reaching``.
-    """
-    table = obce_table.copy()
-    if not {"terrain_reached", "white_spot_all"} <= set(table.columns):
-        fixed = table["distance_fixed_km"].fillna(float("inf"))
-        table["white_spot"] = fixed > study.settings.radius_km
-        table["terrain_reached"] = table["n_terrain_reaching"] > 0
-        table["white_spot_all"] = table["white_spot"] & ~table["terrain_reached"]
-    return table
 
 
 def _kraj_of(study: Study) -> str | None:
@@ -100,17 +85,17 @@ def key_findings(study: Study, table: pd.DataFrame, obce_table: pd.DataFrame, me
 
     target = markdown_text(study.target)
     fig = coverage_figures(study, table, measure)
-    split = white_spot_split(study, obce_table).sort_values("population", ascending=False)
+    split = obce_table.sort_values("population", ascending=False)
     day = split[split["white_spot"]]
     spots = split[split["white_spot_all"]]
-    radius = format_number(study.settings.radius_km, 1)
+    radius = distance_text(study.settings.radius, study.settings.unit)
     kraj = (f", {markdown_text(fig['kraj_name'])} {format_number(fig['kraj'], 1)}" if fig["kraj"] is not None
             else "")
     lines = [
         "## Hlavní zjištění", "",
         f"- **Kapacita:** {format_number(fig['region'], 1)} na 1 000 {target} "
         f"({markdown_text(measure_label(measure))}){kraj}, Česko {format_number(fig['cz'], 1)}.",
-        f"- **Bez pobytové a ambulantní služby do {radius} km:** {len(day)} obcí, {_people(day)} {target}"
+        f"- **Bez pobytové a ambulantní služby do {radius}:** {len(day)} obcí, {_people(day)} {target}"
         + (f" ({_obce_list(day)})." if len(day) else "."),
         f"- **Bez jakékoli služby (i terénní) – bílá místa:** {len(spots)} obcí, {_people(spots)} {target}"
         + (f" ({_obce_list(spots)})." if len(spots) else "."),
@@ -124,31 +109,19 @@ def key_findings(study: Study, table: pd.DataFrame, obce_table: pd.DataFrame, me
     if access in split.columns and split[access].notna().any():
         worst = split[split["population"] > 0].sort_values([access, "population"], ascending=[True, False])
         lines.append(f"- **Nejhorší dostupnost (2SFCA):** {_obce_list(worst, 5)}.")
-    farthest = split.sort_values("distance_km", ascending=False).head(3)
+    farthest = split.sort_values("cost", ascending=False).head(3)
     lines.append("- **Nejdál ke službě:** " + ", ".join(
-        f"{markdown_text(r.obec_name)} ({format_number(r.distance_km, 1)} km)" for r in farthest.itertuples()) + ".")
+        f"{markdown_text(r.obec_name)} ({distance_text(r.cost, study.settings.unit)})" for r in farthest.itertuples())
+        + ".")
     return "\n".join(lines) + "\n"
 
 
 def method_notes(study: Study) -> list[str]:
-    """Czech sentences stating every setting, assumption and data date (``study.method_notes()`` when present)."""
-    if hasattr(study, "method_notes"):
-        return list(study.method_notes())
+    """Czech sentences stating every setting, assumption and data date, the sources and the report's date."""
     from kpss_lib.maps import source_line
 
-    settings = study.settings
-    notes = [
-        f"Bílé místo: obec, z jejíhož definičního bodu není do {format_number(settings.radius_km, 1)} km "
-        "žádné pobytové ani ambulantní místo vybraných služeb a nedosahuje tam terénní služba.",
-        f"Dosah terénní služby bez registrovaného území působnosti: předpoklad "
-        f"{format_number(settings.terrain_radius_km, 1)} km od místa poskytování.",
-        "Dostupnost 2SFCA: spádová vzdálenost "
-        + (f"{format_number(settings.catchment_km, 1)} km." if settings.catchment_km else "nepočítá se."),
-        "Vzdálenosti jsou vzdušnou čarou (S-JTSK) mezi definičními body obcí a místy poskytování.",
-        f"Cílová populace: {study.target}; služby: {study.selection_text}.",
-        f"{source_line(study.services.places)}.",
-    ]
-    return notes + [f"Zpráva vytvořena {_dt.date.today():%-d. %-m. %Y}."]
+    return [*study.method_notes(), f"Cílová populace: {study.target}; služby: {study.selection_text}.",
+            f"{source_line(study.services.places)}.", f"Zpráva vytvořena {_dt.date.today():%-d. %-m. %Y}."]
 
 
 def method_box(study: Study) -> str:
@@ -156,7 +129,7 @@ def method_box(study: Study) -> str:
     from kpss_lib.sections import services_text
 
     notes = method_notes(study)
-    if not any(note.startswith("Vstup služeb") for note in notes):
+    if not any(note.startswith("Vstup služeb:") for note in notes):
         notes.insert(0, f"Vstup služeb: {services_text(study)}.")
     return "## Jak bylo počítáno\n\n" + "\n".join(f"- {markdown_text(n)}" for n in notes) + "\n"
 
@@ -279,7 +252,7 @@ def region_summary(study: Study, table: pd.DataFrame, obce_table: pd.DataFrame, 
     from kpss_lib.vocabulary import measure_label
 
     fig = coverage_figures(study, table, measure)
-    split = white_spot_split(study, obce_table)
+    split = obce_table
     whole = table.iloc[-1]
     access = f"access_per_1000_{measure}"
 
@@ -303,7 +276,7 @@ def region_summary(study: Study, table: pd.DataFrame, obce_table: pd.DataFrame, 
          "value": float(split.loc[split["white_spot_all"], "population"].sum()), "unit": "osob", "format": "int"},
         {"key": "access", "label": "2SFCA na 1 000",
          "value": value(whole[access]) if access in table.columns else None, "unit": "", "format": "dec1"},
-        {"key": "mean_distance", "label": "Prům. vzdálenost ke službě", "value": value(whole["mean_distance_km"]),
+        {"key": "mean_distance", "label": "Prům. vzdušná vzdálenost ke službě", "value": value(whole["mean_distance_km"]),
          "unit": "km", "format": "dec1"},
     ]
     obce = [{"obec_code": str(r.obec_code), "obec_name": str(r.obec_name), "white_spot": bool(r.white_spot_all),

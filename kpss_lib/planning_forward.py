@@ -33,11 +33,11 @@ from kpss_lib.indicators.gap import gap_table, gap_total
 from kpss_lib.indicators.scenario import compare_scenarios, new_places, read_scenario
 from kpss_lib.indicators.siting import (CostFunction, SitingProblem, candidate_gains, candidate_obce,
                                         maximal_covering, p_median, siting_problem, straight_km)
-from kpss_lib.study import Study, _with_geometry, coverage_table
+from kpss_lib import study as _study
+from kpss_lib.study import Study, coverage_table
 
-__all__ = ["EXAMPLE_SCENARIO", "METHODS", "gap_for", "study_settings", "with_geometry", "read_scenario_of", "scenario_table", "shortlist",
-           "planning_summary", "siting_cost", "siting_places", "siting_problem_of", "siting_table",
-           "write_summary"]
+__all__ = ["EXAMPLE_SCENARIO", "METHODS", "gap_for", "unit_geometries", "read_scenario_of", "scenario_table", "shortlist",
+           "planning_summary", "siting_cost", "siting_places", "siting_problem_of", "siting_table"]
 
 #: The example scenario shipped with kpss (Zlínský kraj, domovy pro seniory).
 EXAMPLE_SCENARIO = PROJECT_DATA_DIR / "scenarios" / "zlinsky_kraj_domovy.csv"
@@ -50,27 +50,6 @@ _ROAD_CUTOFF = {"drive": 120.0, "road": 150.0}
 
 
 #: Settings of the phase-2 contract and the value that means "not asked for" (the cost kinds and dates).
-_CONTRACT_DEFAULTS = {"cost": "auto", "radius_min": 15.0, "catchment_min": 30.0, "terrain_radius_min": 20.0,
-                      "on": ""}
-
-
-def study_settings(**values: object) -> dict:
-    """The settings keywords of :func:`~kpss_lib.study.open_study` that this version's ``Settings`` knows.
-
-    Notebooks and run files carry every setting of the contract (``cost``,
-    ``radius_min``, ``catchment_min``, ``terrain_radius_min``, ``on``). Where
-    ``Settings`` does not have one yet, its default (``cost="auto"``, …) is
-    dropped and distances stay straight km; any other value raises, so a request
-    for drive minutes is never ignored in silence.
-    """
-    from kpss_lib.study import Settings
-
-    known = set(Settings.__dataclass_fields__)
-    for name, value in values.items():
-        if name not in known and value not in (_CONTRACT_DEFAULTS.get(name), None):
-            raise UnknownValueError(f"parametr {name}={value!r}: this version of kpss has no setting {name!r} "
-                                    "(cost kinds and dates come with the roads release); leave the default")
-    return {name: value for name, value in values.items() if name in known}
 
 
 def gap_for(study: Study, norm: "str | float" = "kraj", measure: str | None = None,
@@ -105,11 +84,11 @@ def gap_for(study: Study, norm: "str | float" = "kraj", measure: str | None = No
     return table
 
 
-def with_geometry(study: Study, table: pd.DataFrame, level: str, key: str = "unit_code") -> pd.DataFrame:
-    """``table`` with the polygons of its units of ``level`` (EPSG:4326), for the maps; total rows dropped."""
+def unit_geometries(study: Study, table: pd.DataFrame, level: str, key: str = "unit_code") -> pd.DataFrame:
+    """``table`` without its total rows, with the polygons of its units of ``level`` (EPSG:4326), for the maps."""
     # The study's own joiner, so that these maps draw the same polygons as the coverage maps.
     units = table[table["level"] == level] if "level" in table.columns else table
-    return _with_geometry(study, units, level, key)
+    return _study.with_geometry(study, units, level, key)
 
 
 def read_scenario_of(study: Study, path: "str | Path") -> pd.DataFrame:
@@ -143,7 +122,7 @@ def scenario_table(study: Study, scenarios: Mapping[str, pd.DataFrame], *, level
     """
     table = compare_scenarios(study.obce, study.services.places, scenarios, study.region, level or study.level,
                               study.population, select=study.selection.apply,
-                              basis_arguments=study.settings.basis_arguments())
+                              basis_arguments={**study.settings.basis_arguments(), "network": study.network})
     attrs = {**table.attrs, **study.describe(), "level": level or study.level}
     if not total:
         table = table[table["unit_code"] != study.region.code].reset_index(drop=True)
@@ -151,13 +130,10 @@ def scenario_table(study: Study, scenarios: Mapping[str, pd.DataFrame], *, level
     return table
 
 
-def _network_cost(kind: str) -> CostFunction:
-    """Road km or drive minutes between points, as the dense matrix siting needs."""
+def _network_cost(kind: str, network) -> CostFunction:
+    """Road km or drive minutes between points along the study's network, as the dense matrix siting needs."""
     from kpss_lib.indicators.costs import cost_table
-    from kpss_lib.indicators.roads import road_network
-    from kpss_lib.load.roads import load_road_edges
 
-    network = road_network(load_road_edges())
     cutoff = _ROAD_CUTOFF[kind]
 
     def cost(origins: pd.DataFrame, destinations: pd.DataFrame) -> np.ndarray:
@@ -175,15 +151,12 @@ def siting_cost(study: Study) -> tuple[CostFunction, float, str]:
     """Cost function, reach and unit of siting for the study's cost kind (the one place that decides).
 
     The reach is the white-spot radius (``radius_min`` for drive minutes, else
-    ``radius_km``), so "newly covered" means "no longer in a white spot". Settings
-    without a ``cost`` field (before cost kinds existed) mean straight km.
+    ``radius_km``), so "newly covered" means "no longer in a white spot".
     """
-    kind = getattr(study.settings, "cost", "straight")
-    if kind == "drive":
-        return _network_cost(kind), float(study.settings.radius_min), "min"
-    if kind == "road":
-        return _network_cost(kind), float(study.settings.radius_km), "km"
-    return straight_km, float(study.settings.radius_km), "km"
+    settings = study.settings
+    if settings.cost in ("drive", "road"):
+        return _network_cost(settings.cost, study.network), float(settings.radius), settings.unit
+    return straight_km, float(settings.radius), settings.unit
 
 
 def siting_problem_of(study: Study, *, candidates: Iterable[str] | None = None,
@@ -313,20 +286,3 @@ def planning_summary(study: Study, gaps: pd.DataFrame, scenario_units: pd.DataFr
                   "value": None if pd.isna(v) else float(v)}
                  for r, v in zip(obce.itertuples(), change)],
     }
-
-
-def write_summary(output_dir: "str | Path", summary: dict) -> Path:
-    """Write ``summary.json`` through :func:`kpss_lib.overview.write_summary` (the run overview's reader).
-
-    Until the reports engineer's ``kpss_lib.overview`` is merged, the same file is
-    written here atomically (lead: drop this fallback after the merge).
-    """
-    try:
-        from kpss_lib.overview import write_summary as overview_write
-    except ImportError:
-        import json
-
-        from kpss_lib.fileio import write_text_atomic
-
-        return write_text_atomic(json.dumps(summary, ensure_ascii=False, indent=1), Path(output_dir) / "summary.json")
-    return overview_write(output_dir, summary)

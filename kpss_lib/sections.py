@@ -16,17 +16,19 @@ import pandas as pd
 from kpss_lib.escaping import markdown_text
 from kpss_lib.fileio import write_table
 from kpss_lib.load.services import REJECTED_COLUMNS
-from kpss_lib.study import Study, coverage_table, region_geometries, services_input
-from kpss_lib.vocabulary import (POPULATION_LABELS, REJECTED_LABELS, datapaq_source_text, format_number,
-                                 indicator_label, measure_label, rejected_in_czech, rejected_line,
+from kpss_lib.study import Study, region_geometries, services_input
+from kpss_lib.vocabulary import (POPULATION_LABELS, REJECTED_LABELS, datapaq_source_text, distance_text, format_number,
+                                 indicator_label, rejected_in_czech, rejected_line,
                                  services_input_text)
 
-__all__ = ["access_map", "comparison_map", "comparison_summary", "coverage_summary", "distance_bands",
+__all__ = ["access_map", "comparison_map", "comparison_summary", "distance_bands",
            "input_description", "output_folder", "rejected_counts", "rejected_examples", "services_text",
-           "show_rejected", "study_summary", "white_spots_text", "write_rejected"]
+           "show_rejected", "study_summary", "write_rejected"]
 
 #: Distance bands of the nearest-service table (km, upper bounds) and their Czech names.
-DISTANCE_BANDS = ([0, 2, 5, 10, 20, float("inf")], ["do 2 km", "2–5 km", "5–10 km", "10–20 km", "nad 20 km"])
+#: Bands of the distance (km) or drive time (min) to the nearest service.
+DISTANCE_BANDS = {"km": ([0, 2, 5, 10, 20, float("inf")], ["do 2 km", "2–5 km", "5–10 km", "10–20 km", "nad 20 km"]),
+                  "min": ([0, 10, 20, 30, float("inf")], ["do 10 min", "10–20 min", "20–30 min", "nad 30 min"])}
 
 
 def output_folder(output_dir: str | Path) -> Path:
@@ -112,22 +114,13 @@ def show_rejected(study: Study) -> None:
 
 # --------------------------------------------------------------------------- coverage of one region
 
-def white_spots_text(study: Study, table: pd.DataFrame, spots: pd.DataFrame) -> str:
-    """Markdown: how many obce and people have no service within the radius, and how terrain reach was taken."""
-    whole = table.iloc[-1]
-    return (f"Bez služby do {format_number(study.settings.radius_km, 1)} km: **{len(spots)}** obcí, "
-            f"**{format_number(spots['population'].sum())}** {markdown_text(study.target)} "
-            f"({format_number(100 * whole['share_population_white_spots'], 1)} % cílové populace území). "
-            f"Dosah terénních služeb: {markdown_text(whole['terrain_reach'])}.")
-
-
 def distance_bands(obce_table: pd.DataFrame, study: Study) -> pd.DataFrame:
-    """Target population by distance to the nearest service (do 2 km, 2–5 km, …), with shares in %."""
-    edges, names = DISTANCE_BANDS
-    bands = obce_table.groupby(pd.cut(obce_table["distance_km"], edges, include_lowest=True, labels=names),
+    """Target population by distance (do 2 km, …) or drive time (do 10 min, …) to the nearest service, shares in %."""
+    edges, names = DISTANCE_BANDS[study.settings.unit]
+    bands = obce_table.groupby(pd.cut(obce_table["cost"], edges, include_lowest=True, labels=names),
                                observed=False)[["population"]].sum()
     bands["podíl (%)"] = (100 * bands["population"] / bands["population"].sum()).round(1)
-    bands.index.name = "vzdálenost"
+    bands.index.name = "jízdní doba" if study.settings.unit == "min" else "vzdálenost"
     return bands.rename(columns={"population": f"cílová populace ({study.target})"})
 
 
@@ -143,30 +136,11 @@ def access_map(study: Study, obce_table: pd.DataFrame, column: str, *, breaks=No
     return maps.coverage_map(
         obce_table, column, label=label, unit=unit, places=study.region_places,
         white_spots=white_spots, breaks=breaks, breaks_note="společné pro kraj" if breaks is not None else None,
-        white_spots_description=f"žádná vybraná služba do {study.settings.radius_km:g} km",
+        white_spots_description=("žádná pobytová ani ambulantní služba do "
+                                 + distance_text(study.settings.radius, study.settings.unit)),
         outline_by="orp_code", title=f"{_title(study.selection_text)} – {study.region.name}",
         source=maps.source_line(study.places),
-        tooltip_columns={"population": f"Cílová populace ({study.target})", "distance_km": "Nejbližší služba (km)"})
-
-
-def coverage_summary(study: Study, table: pd.DataFrame, measure: str) -> str:
-    """Markdown: the region's services, capacity per 1 000 against CZ, people without a service; sources."""
-    from kpss_lib.maps import source_line
-
-    whole = table.iloc[-1]
-    cz = coverage_table(study, region="CZ", level="kraj", total=True).iloc[-1]
-    target = markdown_text(study.target)
-    return f"""
-Území **{markdown_text(study.region.label)}**, {markdown_text(study.selection_text)}: počet služeb \
-{format_number(whole['n_services'])}, poskytovatelů {format_number(whole['n_providers'])}, kapacita \
-{format_number(whole[f'capacity_{measure}'])} ({markdown_text(measure_label(measure))}), tj.
-**{format_number(whole[f'per_1000_{measure}'], 1)} na 1 000 {target}**
-(Česko: {format_number(cz[f'per_1000_{measure}'], 1)}). Bez služby do {study.settings.radius_km:g} km žije
-{format_number(whole['population_white_spots'])} {target}.
-
-**Vstup služeb:** {markdown_text(services_text(study))}; vyřazených záznamů {len(study.rejected)} (viz níže).
-**{markdown_text(source_line(study.services.places))}.** Vzdálenosti jsou vzdušnou čarou.
-"""
+        tooltip_columns={"population": f"Cílová populace ({study.target})", "cost": f"Nejbližší služba ({study.settings.unit})"})
 
 
 # --------------------------------------------------------------------------- comparison of regions

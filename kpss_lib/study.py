@@ -354,7 +354,7 @@ def with_region(study: Study, region: "RegionLike | None" = None, **changes) -> 
     return other
 
 
-def _with_geometry(study: Study, table: pd.DataFrame, level: str, key: str = "unit_code") -> gpd.GeoDataFrame:
+def with_geometry(study: Study, table: pd.DataFrame, level: str, key: str = "unit_code") -> gpd.GeoDataFrame:
     units = study.obce_geo if level == "obec" else load_level(level)
     units = units.loc[units[f"{level}_code"].isin(table[key]), [f"{level}_code", "geometry"]]
     merged = units.rename(columns={f"{level}_code": key}).merge(table, on=key, how="right")
@@ -399,7 +399,7 @@ def coverage_table(study: Study, *, region: "RegionLike | None" = None, level: s
     if total and len(table) == 2:  # a region that is one unit: its total row would repeat that unit
         table = table.iloc[:1].copy()
     table.attrs.update({**study.describe(), "region": area.label, "level": level})
-    return _with_geometry(study, table, level) if geometry else table
+    return with_geometry(study, table, level) if geometry else table
 
 
 def nearest_table(study: Study, *, geometry: bool = False) -> pd.DataFrame | gpd.GeoDataFrame:
@@ -410,9 +410,9 @@ def nearest_table(study: Study, *, geometry: bool = False) -> pd.DataFrame | gpd
     """
     table = _coverage.nearest_distances(study.obce, study.places, _the_region(study), study.population,
                                         basis=study.basis)
-    table.attrs.update({**study.describe(), "unit": study.settings.unit, "cost_kind": study.settings.cost,
+    table.attrs.update({**study.describe(), "cost_unit": study.settings.unit, "cost_kind": study.settings.cost,
                         "cost_note": study.cost_note})
-    return _with_geometry(study, table, "obec", "obec_code") if geometry else table
+    return with_geometry(study, table, "obec", "obec_code") if geometry else table
 
 
 def white_spots_table(study: Study, *, geometry: bool = False) -> pd.DataFrame | gpd.GeoDataFrame:
@@ -420,13 +420,13 @@ def white_spots_table(study: Study, *, geometry: bool = False) -> pd.DataFrame |
 
     Columns of :func:`nearest_table`; ``white_spot`` is True on every row,
     ``terrain_reached`` says which a terrain service reaches, ``white_spot_all``
-    which have neither. ``attrs["unit"]`` is the radius's unit (km or min).
+    which have neither. ``attrs["cost_unit"]`` is the radius's unit (km or min).
     """
     table = _coverage.white_spots(study.obce, study.places, _the_region(study), study.settings.radius,
                                   study.population, basis=study.basis, which="white_spot")
-    table.attrs.update({**study.describe(), "unit": study.settings.unit, "cost_kind": study.settings.cost,
+    table.attrs.update({**study.describe(), "cost_unit": study.settings.unit, "cost_kind": study.settings.cost,
                         "radius": study.settings.radius, "cost_note": study.cost_note})
-    return _with_geometry(study, table, "obec", "obec_code") if geometry else table
+    return with_geometry(study, table, "obec", "obec_code") if geometry else table
 
 
 def compare_table(study: Study) -> pd.DataFrame:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 
 import numpy as np
+
+import kpss_lib as kpss
 import pandas as pd
 import pytest
 
@@ -71,7 +73,7 @@ def test_change_map_is_symmetric_and_turns_colours_round(study):
     assert change_breaks([0.0, np.nan]) == pytest.approx([-0.5, -1e-3, 1e-3, 0.5, 1.0])
     table = forward.scenario_table(study, {"plan": forward.read_scenario_of(study, forward.EXAMPLE_SCENARIO)},
                                    level="obec", total=False)
-    units = forward.with_geometry(study, table, "obec")
+    units = forward.unit_geometries(study, table, "obec")
     assert len(units) == 307 and units.geometry.notna().all()
     good = map_html(change_map(units, "access_per_1000_residential_beds_change", label="Změna 2SFCA"))
     bad = map_html(change_map(units, "population_white_spots_change", label="Změna", higher_is_better=False))
@@ -86,8 +88,10 @@ def test_cli_plan_commands_on_real_data(tmp_path, capsys):
     assert (tmp_path / "gap.xlsx").exists()
     assert main(["plan", "scenario", *args, "--scenario", str(forward.EXAMPLE_SCENARIO)]) == 0
     assert "zlinsky_kraj_domovy" in capsys.readouterr().out
-    assert main(["plan", "siting", *args, "--k", "1"]) == 0
-    assert "Žítková" in capsys.readouterr().out  # the obec of the largest white spot population
+    assert main(["plan", "siting", *args, "--k", "1", "--cost", "straight"]) == 0
+    assert "Žítková" in capsys.readouterr().out  # the obec of the largest white spot population (10 km)
+    assert main(["plan", "siting", *args, "--k", "1", "--cost", "drive"]) == 0
+    assert "dosah 15 min" in capsys.readouterr().out
 
 
 def test_cli_bad_scenario_is_one_clear_line(tmp_path, capsys):
@@ -124,21 +128,10 @@ def test_every_parameter_of_the_notebook_is_readable_by_papermill():
     assert all(p["inferred_type_name"] != "None" or p["default"] is not None for p in found.values())
 
 
-def test_contract_settings_pass_through_or_fail_loudly():
-    from kpss_lib.errors import UnknownValueError
-    from kpss_lib.study import Settings
-
-    passed = forward.study_settings(cost="auto", radius_min=15.0, on="", radius_km=5.0)
-    assert passed["radius_km"] == 5.0 and set(passed) <= set(Settings.__dataclass_fields__)
-    if "cost" not in Settings.__dataclass_fields__:  # before the cost kinds are merged
-        with pytest.raises(UnknownValueError, match="cost"):
-            forward.study_settings(cost="drive")
-
-
 def test_drive_minutes_for_siting_are_never_faster_than_a_motorway(study):
     from kpss_lib.indicators.siting import straight_km
 
     obce = study.obce[study.obce["orp_name"] == "Luhačovice"].head(12)
-    minutes = forward._network_cost("drive")(obce, obce)
+    minutes = forward._network_cost("drive", kpss.study_network())(obce, obce)
     assert minutes.shape == (12, 12) and np.isfinite(minutes).all()
     assert (minutes >= straight_km(obce, obce) / 150 * 60 - 1e-9).all()  # no road is faster than 150 km/h

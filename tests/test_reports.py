@@ -123,10 +123,10 @@ def test_only_rejected_records_that_may_touch_the_territory(run, study):
 def test_white_spots_are_split_by_what_removes_them(data_dir):
     kraj = k.open_study("Zlínský kraj", level="obec", services=SERVICES, population="65+")
     table = k.coverage_table(kraj, total=True)
-    obce = findings.white_spot_split(kraj, k.nearest_table(kraj))
+    obce = k.nearest_table(kraj)
     assert (obce["white_spot_all"] == (obce["white_spot"] & ~obce["terrain_reached"])).all()
     day = obce[obce["white_spot"]]
-    assert (day["distance_fixed_km"].fillna(float("inf")) > kraj.settings.radius_km).all()
+    assert (day["cost_fixed"].fillna(float("inf")) > kraj.settings.radius).all()
     text = findings.key_findings(kraj, table, obce, k.default_measure(table))
     assert text.startswith("## Hlavní zjištění")
     if len(day) > obce["white_spot_all"].sum():  # the assumed terrain reach decides: the text says so

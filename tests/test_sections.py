@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import kpss_lib as kpss
+from kpss_lib import findings
 from kpss_lib.errors import ConfigError, UnknownValueError
 
 
@@ -27,21 +28,24 @@ def test_summaries_keep_a_file_name_as_text(tmp_path, data_dir):
     own.write_bytes((data_dir / "socialni_sluzby_seniori_2026-09.csv").read_bytes())
     study = kpss.open_study("ORP Otrokovice", level="obec", services="13", services_file=str(own))
     table = kpss.coverage_table(study, total=True)
-    page = _render(kpss.coverage_summary(study, table, kpss.default_measure(table)))
-    assert "href" not in page and "<b>" not in page
+    page = _render(findings.method_box(study))
+    assert 'href="javascript' not in page and "<b>" not in page
     assert "x[a](javascript:alert(1))&lt;b&gt;y.csv" in page
+    text = _render(findings.key_findings(study, table, kpss.nearest_table(study), kpss.default_measure(table)))
     spots = kpss.white_spots_table(study)
-    text = _render(kpss.white_spots_text(study, table, spots))
-    assert f"<strong>{len(spots)}</strong> obcí" in text
+    assert f"{len(spots[spots['white_spot_all']])} obcí" in text
 
 
 def test_distance_bands_cover_the_whole_target_population(data_dir):
-    study = kpss.open_study("Zlínský kraj", level="obec", services="13", catchment_km=None)
-    obce = kpss.nearest_table(study)
-    bands = kpss.distance_bands(obce, study)
-    assert bands.iloc[:, 0].sum() == pytest.approx(obce["population"].sum())
-    assert bands["podíl (%)"].sum() == pytest.approx(100, abs=0.3)
-    assert list(bands.index) == ["do 2 km", "2–5 km", "5–10 km", "10–20 km", "nad 20 km"]
+    for cost, names in (("straight", ["do 2 km", "2–5 km", "5–10 km", "10–20 km", "nad 20 km"]),
+                        ("drive", ["do 10 min", "10–20 min", "20–30 min", "nad 30 min"])):
+        study = kpss.open_study("Zlínský kraj", level="obec", services="13", catchment_km=None, catchment_min=None,
+                                cost=cost)
+        obce = kpss.nearest_table(study)
+        bands = kpss.distance_bands(obce, study)
+        assert bands.iloc[:, 0].sum() == pytest.approx(obce["population"].sum())
+        assert bands["podíl (%)"].sum() == pytest.approx(100, abs=0.3)
+        assert list(bands.index) == names
 
 
 def test_charts_are_saved_and_closed(tmp_path, data_dir):

@@ -50,7 +50,7 @@ def test_without_the_road_file_auto_is_straight_with_a_note(monkeypatch):
 
 def test_drive_tables_are_in_minutes_and_flags_follow_the_radius(otrokovice_drive):
     obce = kpss.nearest_table(otrokovice_drive)
-    assert obce.attrs["unit"] == "min" and obce.attrs["cost_kind"] == "drive" and len(obce) == 10
+    assert obce.attrs["cost_unit"] == "min" and obce.attrs["cost_kind"] == "drive" and len(obce) == 10
     fixed = obce["cost_fixed"].to_numpy()
     assert (obce["white_spot"].to_numpy() == ~(fixed <= 15.0)).all()
     assert (obce["terrain_reached"] == (obce["n_terrain_reaching"] > 0)).all()
@@ -64,7 +64,7 @@ def test_road_km_are_never_shorter_than_straight_lines():
                                                   catchment_km=None))
     road = kpss.nearest_table(kpss.open_study("Zlínský kraj", level="obec", services="13", cost="road",
                                               catchment_km=None))
-    assert road.attrs["unit"] == "km" and len(road) == 307
+    assert road.attrs["cost_unit"] == "km" and len(road) == 307
     assert (road["cost"].to_numpy() >= straight["cost"].to_numpy() - 1e-6).all()
     assert road["cost"].mean() > 1.1 * straight["cost"].mean()
 
@@ -81,7 +81,7 @@ def test_white_spots_table_keeps_terrain_reach_apart(otrokovice_drive):
     spots = kpss.white_spots_table(otrokovice_drive)
     obce = kpss.nearest_table(otrokovice_drive)
     assert spots["white_spot"].all() and set(spots["obec_code"]) == set(obce.loc[obce["white_spot"], "obec_code"])
-    assert spots.attrs["unit"] == "min" and spots.attrs["radius"] == 15.0
+    assert spots.attrs["cost_unit"] == "min" and spots.attrs["radius"] == 15.0
     units = kpss.coverage_table(otrokovice_drive, level="orp")
     assert units["n_white_spots"].iloc[0] == int(obce["white_spot_all"].sum())
 

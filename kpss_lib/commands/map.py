@@ -64,7 +64,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="upper class bounds for --scheme fixed (required with it, refused without it), "
                              "comma-separated, e.g. 5,10,20,40")
     parser.add_argument("--white-spots-km", type=float, default=None, metavar="KM",
-                        help="hatch obce with no selected service within KM km (obec level only)")
+                        help="hatch obce with no selected service within KM km (obec level only; with --cost auto it means "
+                             "--cost straight; for drive minutes use --radius with --cost drive)")
     parser.add_argument("--no-markers", action="store_true", help="leave out the service markers")
     parser.add_argument("--offline", action="store_true", help="no base tiles (the map needs no network at all)")
     parser.add_argument("--title", default=None, help="map title (default from the selection and region)")
@@ -135,6 +136,8 @@ def run(args: argparse.Namespace) -> int:
     # 2SFCA only for a 2SFCA map: without it the basis is quicker (nearest places and white spots).
     catchment = Settings.catchment_km if key.startswith("access_per_1000_") else None
     settings = Settings(radius_km=args.white_spots_km or Settings.radius_km, catchment_km=catchment)
+    if args.white_spots_km is not None and args.cost == "auto":  # a radius in km means straight lines
+        args.cost = "straight"
     options = dict(indicator=args.indicator, scheme=args.scheme, k=args.k, bins=_bins_arg(args.bins),
                    white_spots=args.white_spots_km is not None, markers=not args.no_markers, offline=args.offline)
     if args.each_kraj:

@@ -21,7 +21,7 @@ from here:
 - :data:`MAP_INDICATORS` / :func:`map_indicator` name what a map shows ("dostupnost
   2SFCA"); :data:`COST_KINDS` and :func:`travel_band_labels` the distance kinds and bands.
 """
-from kpss_lib.vocabulary.numbers import BOOLEAN, NO_DATA_LABEL, capacity_text, format_number, format_value
+from kpss_lib.vocabulary.numbers import BOOLEAN, NO_DATA_LABEL, capacity_text, distance_text, format_number, format_value
 from kpss_lib.vocabulary.columns import (
     LEVEL_LABELS,
     OUTPUT_FORMATS,
@@ -61,7 +61,7 @@ __all__ = [
     "capacity_text",
     "column_label",
     "datapaq_source_text",
-    "format_number",
+    "format_number", "distance_text",
     "format_value",
     "indicator_label",
     "main_columns",

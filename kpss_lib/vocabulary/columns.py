@@ -183,6 +183,7 @@ def table_description(table: pd.DataFrame, *, region: str | None = None, level: 
     settings = attrs.get("settings", {})
     population = attrs.get("population")
     radius, catchment = settings.get("radius_km"), settings.get("catchment_km")
+    unit = settings.get("unit", "km")  # the basis stores radii in its cost's unit (km or min)
     reach = settings.get("terrain_attribution", "base")
     sources = [f"{name}: {info['source']}" for name, info in INPUT_FILES.items()
                if name.endswith((".csv", ".geojson"))]
@@ -191,12 +192,12 @@ def table_description(table: pd.DataFrame, *, region: str | None = None, level: 
         "Úroveň": LEVEL_LABELS.get(level or attrs.get("level", ""), level or attrs.get("level", "–")),
         "Výběr služeb": attrs.get("selection") or settings.get("selection") or "všechny služby",
         "Cílová populace": POPULATION_LABELS.get(population, population) if population else "–",
-        "Bílé místo": (f"žádná pobytová ani ambulantní služba do {radius:g} km a žádná terénní služba s dosahem"
+        "Bílé místo": (f"žádná pobytová ani ambulantní služba do {radius:g} {unit} a žádná terénní služba s dosahem"
                        if radius else "nepočítáno"),
         "Dosah terénních služeb": settings.get("terrain_reach", "–"),
         "Kapacita terénních služeb": ("rozdělena mezi obce v dosahu podle cílové populace" if reach == "reach"
                                       else "započtena v místě poskytování"),
-        "Spádová vzdálenost 2SFCA": f"{catchment:g} km" if catchment else "nepočítáno",
+        "Spádová vzdálenost 2SFCA": f"{catchment:g} {unit}" if catchment else "nepočítáno",
         "Výpočet na 1 000": "součet kapacit / součet cílové populace × 1 000 (ne průměr podílů)",
         "Vzdálenosti": "vzdušnou čarou mezi definičním bodem obce a místem poskytování (S-JTSK, EPSG:5514)",
         "Upozornění": attrs.get("warnings") or [],

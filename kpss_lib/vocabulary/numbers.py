@@ -106,3 +106,10 @@ def format_value(value: object, fmt: str | None) -> str:
     decimals = len(head.split(".")[1].rstrip("%")) if "." in head else 0
     sign = "+" if fmt.startswith("+") and round(number, decimals) > 0 else ""
     return f"{sign}{format_number(number, decimals)}{' %' if percent else ''}"
+
+
+def distance_text(value: object, unit: str = "km") -> str:
+    """A distance or travel time as Czech text: "10 km", "15 min"; missing → "–"."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{format_number(value, 1 if float(value) % 1 else 0)} {unit}"
