@@ -29,6 +29,7 @@ from typing import Union
 import geopandas as gpd
 import pandas as pd
 
+from kpss_lib import runcache as _runcache
 from kpss_lib.errors import UnknownValueError
 from kpss_lib.indicators import compare as _compare
 from kpss_lib.indicators import coverage as _coverage
@@ -271,6 +272,9 @@ def open_study(
     DataFileError
         for a missing or malformed input file.
     """
+    cached = _runcache.lookup(locals())  # a job of `kpss run`: the run's study, opened once
+    if cached is not None:
+        return cached
     if level not in _coverage.LEVEL_COLUMNS:
         raise UnknownValueError(f"{what} level={level!r}: expected one of {', '.join(_coverage.LEVEL_COLUMNS)}")
     unknown = set(setting_values) - set(Settings.__dataclass_fields__)
