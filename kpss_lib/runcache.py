@@ -21,6 +21,8 @@ fingerprint (path, size, modification time) of the input files, so a kernel whos
 from __future__ import annotations
 
 import ast
+import contextlib
+import copy as copy_module
 import inspect
 import json
 import os
@@ -34,6 +36,11 @@ ENVIRONMENT = "KPSS_RUN_CACHE"
 _NOT_KEYED = ("region", "what")
 #: Studies opened for this run, by :func:`_key`.
 _MEMO: dict[tuple, Any] = {}
+#: Reference tables every job of a run shows (``coverage_table`` arguments: region, level, total,
+#: geometry): the CZ row per kraj of the coverage report's summary.
+REFERENCE_TABLES = (("CZ", "kraj", True, False),)
+#: Reference tables of the remembered studies: (id of the study's basis, *arguments) -> (study, table).
+_REFERENCES: dict[tuple, tuple[Any, Any]] = {}
 
 
 def _input_fingerprint(services_file: Any) -> tuple:
@@ -93,13 +100,34 @@ def lookup(arguments: Mapping[str, Any]) -> Any | None:
     return with_region(study, arguments["region"])
 
 
+def reference_table(study: Any, region: Any, level: str | None, total: bool, geometry: bool) -> Any | None:
+    """A copy of a reference table remembered for ``study``'s run (``coverage_table`` arguments), or None.
+
+    Served only to a study that shares the remembered study's basis, places and
+    population (a job's study from :func:`lookup`), so the figures are the very same.
+    """
+    if not _REFERENCES or not isinstance(region, str):
+        return None
+    basis = study.__dict__.get("basis")
+    found = _REFERENCES.get((id(basis), region, level or study.level, total, geometry))
+    if found is None:
+        return None
+    remembered, table = found
+    if remembered.basis is not basis or remembered.places is not study.places \
+            or remembered.population != study.population:
+        return None
+    copy = table.copy(deep=True)
+    copy.attrs = copy_module.deepcopy(table.attrs)
+    return copy
+
+
 def prepare(keyword_sets: Iterable[Mapping[str, Any]]) -> int:
     """Open a study for each keyword set (region CZ), compute its national basis and remember it.
 
     Returns the number of studies remembered. A keyword set that fails is skipped: its
     jobs open their study themselves (and report the error there).
     """
-    from kpss_lib.study import open_study
+    from kpss_lib.study import coverage_table, open_study
 
     count = 0
     signature = inspect.signature(open_study).parameters
@@ -112,9 +140,14 @@ def prepare(keyword_sets: Iterable[Mapping[str, Any]]) -> int:
             study.basis, study.obce, study.datapaq  # noqa: B018 - computed here, shared by every kernel
         except Exception:
             continue
-        if key is not None:
-            _MEMO[key] = study
-            count += 1
+        if key is None:
+            continue
+        _MEMO[key] = study
+        count += 1
+        for region, level, total, geometry in REFERENCE_TABLES:
+            with contextlib.suppress(Exception):  # a study without that reference: its jobs compute it
+                table = coverage_table(study, region=region, level=level, total=total, geometry=geometry)
+                _REFERENCES[(id(study.basis), region, level, total, geometry)] = (study, table)
     return count
 
 
@@ -181,3 +214,4 @@ def environment_value(jobs: Iterable[Any]) -> str:
 def clear() -> None:
     """Forget every remembered study (tests; a long-lived process whose inputs changed)."""
     _MEMO.clear()
+    _REFERENCES.clear()

@@ -18,6 +18,7 @@ from kpss_lib.errors import ConfigError
 from kpss_lib.escaping import html_text
 from kpss_lib.fileio import write_text_atomic
 from kpss_lib.report import export_report
+from kpss_lib.runner import engine
 from kpss_lib.runner.kernels import kernel_environment, kernel_manager_class
 from kpss_lib.runner.parameters import check_parameters, notebook_parameters
 from kpss_lib.runner.spec import (KERNEL_NAME, STATUS_FAILED, STATUS_OK, STATUS_TIMEOUT, JobResult, ensure_inside,
@@ -128,6 +129,7 @@ def run_notebook(
                 kernel_manager_class=kernel_manager_class(env),
                 # The notebook has finished: a graceful kernel shutdown only costs ~0.3 s per job.
                 shutdown_kernel="immediate",
+                engine_name=engine.register(),  # papermill's engine with fewer notebook saves
             )
         except PapermillExecutionError as exc:  # the notebook's own error: never retried
             status, error = STATUS_FAILED, f"{exc.ename}: {exc.evalue}"
