@@ -38,6 +38,7 @@ def warm() -> bool:
             load_roads()  # the offline base of every map (and the road costs)
         find_region("CZ")  # builds the region index
         _warm_projections()
+        _warm_writers()
     except Exception:  # a cache warmer must never break a run
         return False
     return True
@@ -51,3 +52,14 @@ def _warm_projections() -> None:
     from kpss_lib.config import CRS_METRIC, CRS_WGS84
 
     gpd.GeoSeries([Point(17.0, 49.2)], crs=CRS_WGS84).to_crs(CRS_METRIC).to_crs(CRS_WGS84)
+
+
+def _warm_writers() -> None:
+    """Import what a report's tables first use: openpyxl (~0.5 s) and pandas' HTML output."""
+    import io
+
+    import pandas as pd
+
+    frame = pd.DataFrame({"obec": ["Zlín"], "hodnota": [1.5]})
+    frame.to_excel(io.BytesIO(), engine="openpyxl", index=False)
+    frame.to_html()
