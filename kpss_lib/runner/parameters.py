@@ -161,12 +161,16 @@ class NotebookNeeds:
     """What a notebook's code needs before it can run, read from its source (nothing is executed).
 
     ``data``: it imports ``kpss_lib``, so it reads the inputs in ``KPSS_DATA_DIR``;
-    ``territory``: parameters it passes to ``find_region`` (a kraj, okres, ORP, obec or
-    micro-region that must exist).
+    ``territory``: parameters it passes to ``find_region`` or ``open_study`` as first
+    argument (a kraj, okres, ORP, obec or micro-region that must exist).
     """
 
     data: bool
     territory: tuple[str, ...]
+
+
+#: Functions whose first argument is a region that must exist.
+_REGION_LOOKUPS = ("find_region", "open_study")
 
 
 def notebook_needs(notebook: str | os.PathLike) -> NotebookNeeds:
@@ -191,7 +195,7 @@ def notebook_needs(notebook: str | os.PathLike) -> NotebookNeeds:
             elif isinstance(node, ast.Import) and any(a.name.split(".")[0] == "kpss_lib" for a in node.names):
                 data = True
             elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Name) \
-                    and getattr(node.func, "id", getattr(node.func, "attr", None)) == "find_region" \
+                    and getattr(node.func, "id", getattr(node.func, "attr", None)) in _REGION_LOOKUPS \
                     and node.args[0].id in declared and node.args[0].id not in territory:
                 territory.append(node.args[0].id)
     return NotebookNeeds(data, tuple(territory))
