@@ -12,8 +12,9 @@ Zlínský kraj):
 
 and prints one row per contender (jobs, failed jobs, wall time, seconds per job, ratio
 peer/kpss, peak memory of the whole run: RSS summed over the runner and all its
-descendant processes, and PSS, which counts pages shared copy-on-write once), then the per-job split, medians in seconds: worker start, kernel start (papermill
-start until the first cell), cells by phase tag (``phase-imports``, ``-load``,
+descendant processes, and PSS, which counts pages shared copy-on-write once), then the
+per-job split, medians in seconds: worker start, kernel start (papermill start until the
+first cell), cells by phase tag (``phase-imports``, ``-load``,
 ``-compute``, ``-write``; parameters; untagged), papermill's bookkeeping (its notebook
 saves: two per cell), HTML export, and the rest; with the ratio peer/kpss per part.
 
