@@ -11,8 +11,10 @@ Zlínský kraj):
    built once in the forkserver);
 
 and prints one row per contender (jobs, failed jobs, wall time, seconds per job, ratio
-peer/kpss), then the per-job split, medians in seconds: worker start, kernel start (papermill
-start until the first cell), cells by phase tag (``phase-imports``, ``-load``,
+peer/kpss, peak memory of the whole run: RSS summed over the runner and all its
+descendant processes, and PSS, which counts pages shared copy-on-write once), then the
+per-job split, medians in seconds: worker start, kernel start (papermill start until the
+first cell), cells by phase tag (``phase-imports``, ``-load``,
 ``-compute``, ``-write``; parameters; untagged), papermill's bookkeeping (its notebook
 saves: two per cell), HTML export, and the rest; with the ratio peer/kpss per part.
 
@@ -60,6 +62,58 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def median(values) -> float | None:
     values = [v for v in values if v is not None]
     return statistics.median(values) if values else None
+
+
+class MemorySampler:
+    """Peak memory of this process and all its descendants (runner, forkserver, workers, kernels), sampled.
+
+    ``peak_rss`` sums each process' resident set (what the brief asks; pages shared
+    copy-on-write by forked kernels are counted once per process, so it overstates);
+    ``peak_pss`` sums proportional set sizes (shared pages split between their sharers:
+    the memory the run really holds). Bytes; sampled every ``interval`` seconds.
+    """
+
+    def __init__(self, interval: float = 0.25) -> None:
+        import threading
+
+        self.interval = interval
+        self.peak_rss = self.peak_pss = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def __enter__(self) -> "MemorySampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while not self._stop.is_set():
+            rss = pss = 0
+            for process in [me, *me.children(recursive=True)]:
+                try:
+                    rss += process.memory_info().rss
+                    pss += _pss(process.pid)
+                except (psutil.Error, OSError):
+                    continue  # ended between listing and reading
+            self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
+            self._stop.wait(self.interval)
+
+
+def _pss(pid: int) -> int:
+    """Proportional set size of a process from /proc (bytes; 0 where the kernel does not give it)."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def run_peer(jobs: list[runner.Job], root: Path) -> tuple[float, list[dict]]:
@@ -135,30 +189,34 @@ def main(argv: list[str] | None = None) -> int:
     print(f"run file: {args.run_file}  jobs: {len(jobs)}  cores: {os.cpu_count()}  outputs: {root}")
 
     contenders = {}
-    wall, rows = run_peer(jobs, root / "peer")
-    contenders["papermill, 1 worker (peer)"] = (wall, rows)
-    print(f"  peer: {wall:.1f} s")
-    wall, rows = run_kpss(jobs, run_name, root / "kpss", args.workers)
-    contenders[f"kpss, {args.workers} workers"] = (wall, rows)
-    print(f"  kpss: {wall:.1f} s")
+    memory = {}
+    names = ["papermill, 1 worker (peer)", f"kpss, {args.workers} workers"]
+    runs = [lambda: run_peer(jobs, root / "peer"), lambda: run_kpss(jobs, run_name, root / "kpss", args.workers)]
     if args.all_orp:
         fan = dataclasses.replace(spec.fan_out, within=None)
         name_all, all_jobs = runner.plan_run(dataclasses.replace(spec, fan_out=fan))
-        wall, rows = run_kpss(all_jobs, name_all, root / "kpss-all", args.workers)
-        contenders[f"kpss, {args.workers} workers, all ORP"] = (wall, rows)
-        print(f"  kpss, all ORP: {wall:.1f} s")
+        names.append(f"kpss, {args.workers} workers, all ORP")
+        runs.append(lambda: run_kpss(all_jobs, name_all, root / "kpss-all", args.workers))
+    for name, run in zip(names, runs):
+        with MemorySampler() as sampler:
+            contenders[name] = run()
+        memory[name] = sampler
+        print(f"  {name}: {contenders[name][0]:.1f} s")
 
     peer_wall, peer_rows = contenders["papermill, 1 worker (peer)"]
     peer_per_job = peer_wall / len(peer_rows)
     print()
-    header = f"{'contender':<34} {'jobs':>5} {'failed':>6} {'wall s':>8} {'s/job':>7} {'peer/this':>9}"
+    header = (f"{'contender':<34} {'jobs':>5} {'failed':>6} {'wall s':>8} {'s/job':>7} {'peer/this':>9}"
+              f" {'peak RSS GB':>11} {'peak PSS GB':>11}")
     print(header)
     print("-" * len(header))
     for name, (wall, rows) in contenders.items():
         per_job = wall / len(rows)
         failed = sum(row["failed"] for row in rows)
-        print(f"{name:<34} {len(rows):>5} {failed:>6} {wall:>8.1f} {per_job:>7.2f} {peer_per_job / per_job:>8.2f}x")
-    print("(peer/this: the peer's wall seconds per job over this contender's)")
+        print(f"{name:<34} {len(rows):>5} {failed:>6} {wall:>8.1f} {per_job:>7.2f} {peer_per_job / per_job:>8.2f}x"
+              f" {memory[name].peak_rss / 1e9:>11.2f} {memory[name].peak_pss / 1e9:>11.2f}")
+    print("(peer/this: the peer's wall seconds per job over this contender's; peak memory: the whole run, "
+          "runner + forkserver + workers + kernels, RSS summed (shared pages counted per process) and PSS)")
     print()
     splits = {name: split(rows) for name, (_, rows) in contenders.items()}
     peer_split = splits["papermill, 1 worker (peer)"]

@@ -29,6 +29,7 @@ from typing import Union
 import geopandas as gpd
 import pandas as pd
 
+from kpss_lib import runcache as _runcache
 from kpss_lib.errors import UnknownValueError
 from kpss_lib.indicators import compare as _compare
 from kpss_lib.indicators import coverage as _coverage
@@ -312,6 +313,8 @@ def open_study(
     DataFileError
         for a missing or malformed input file.
     """
+    if (cached := _runcache.lookup(locals())) is not None:  # a job of `kpss run`: the run's study, opened once
+        return cached
     if level not in _coverage.LEVEL_COLUMNS:
         raise UnknownValueError(f"{what} level={level!r}: expected one of {', '.join(_coverage.LEVEL_COLUMNS)}")
     unknown = set(setting_values) - set(Settings.__dataclass_fields__)
@@ -392,6 +395,8 @@ def coverage_table(study: Study, *, region: "RegionLike | None" = None, level: s
         See :func:`kpss_lib.indicators.coverage.aggregate`; shares 0–1; ``attrs`` also
         hold ``region`` (label), ``level``, ``selection`` and ``population``.
     """
+    if (cached := _runcache.reference_table(study, region, level, total, geometry)) is not None:
+        return cached  # a reference (CZ) of `kpss run`, aggregated once per run
     area = _region(region) if region is not None else _the_region(study)
     level = level or study.level
     table = _coverage.indicator_table(study.obce, study.places, area, level, study.population, total=total,

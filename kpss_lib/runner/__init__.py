@@ -26,8 +26,11 @@ The rooms of the package, in the order a run passes through them:
 * :mod:`.folders` -- the lock on a run name, crash recovery, the atomic swap;
 * :mod:`.workers` -- one worker process per job, time limits, results;
 * :mod:`.notebook` -- one notebook through papermill, its HTML report, failure notes;
+* :mod:`.engine` -- papermill's engine, writing the executed notebook only when a code cell starts;
 * :mod:`.kernels` -- the ``kpss`` kernel and its manager (cold start: plain papermill's path);
 * :mod:`.zygote` -- warm kernels forked from a process that imported kpss, behind one seam;
+  the process they fork from has also opened the run's common study once
+  (:mod:`kpss_lib.runcache`: national basis, CZ reference), which their ``open_study`` reuses;
 * :mod:`.manifest` -- input hashes, version, git state: the manifest (shared with ``kpss data``);
 * :mod:`.runs` -- :func:`run_jobs` and :func:`run_spec`, tying the rooms together.
 
@@ -36,7 +39,7 @@ Conventions for notebooks
 * one cell tagged ``parameters``; the runner rejects parameters the cell does not define;
 * a parameter ``output_dir`` (if the notebook declares it) receives the job's own folder,
   relative to the kernel's working directory (the run folder); write files there;
-* a parameter the notebook passes to ``find_region`` is checked before the run starts,
+* a parameter the notebook passes to ``find_region`` or ``open_study`` is checked before the run starts,
   and a notebook importing ``kpss_lib`` needs the input data folder;
 * optional cell tags ``phase-imports``, ``phase-load``, ``phase-compute``, ``phase-write``
   let the benchmark split a job's time; ``remove-cell`` / ``remove-output`` shape the report.

@@ -7,9 +7,11 @@ where the warm path comes in.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import signal
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -75,6 +77,10 @@ def kernel_manager_class(extra_env: Mapping[str, str]):
         def _kpss_kernel_spec_manager(self):
             return KpssKernelSpecManager(data_dir=self.data_dir)
 
+        @default("client_factory")
+        def _kpss_client_factory(self):
+            return _ready_client_class()
+
         async def start_kernel(self, **kw):
             env = dict(kw.pop("env", None) or os.environ)
             env.update(extra_env)
@@ -86,8 +92,52 @@ def kernel_manager_class(extra_env: Mapping[str, str]):
     return KpssKernelManager
 
 
-#: What a warm kernel has imported before it starts: the forkserver of a run imports these
-#: once, each worker forks a kernel "zygote" from it, and the job's kernel is that zygote
+@functools.cache
+def _ready_client_class():
+    from queue import Empty
+
+    from jupyter_client.asynchronous import AsyncKernelClient
+
+    class ReadyClient(AsyncKernelClient):
+        """A kernel client that knows the kernel is ready when IOPub carries its ``kernel_info``'s idle status.
+
+        jupyter_client's ``wait_for_ready`` (8.x) ends by reading IOPub until it has been
+        silent for 0.2 s: a fixed 0.2 s on every job. Messages left on IOPub are no
+        concern (nbclient only takes a cell's output by its request id), but IOPub must be
+        connected, which the idle status of this client's own request proves.
+        """
+
+        async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
+            deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+            while True:
+                request = self.kernel_info()
+                try:
+                    reply = await self.shell_channel.get_msg(timeout=1)
+                except Empty:
+                    reply = None
+                if reply is not None and reply["msg_type"] == "kernel_info_reply" and \
+                        reply["parent_header"].get("msg_id") == request and await self._idle_after(request):
+                    self._handle_kernel_info_reply(reply)
+                    return
+                if not await self._async_is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+
+        async def _idle_after(self, request: str, timeout: float = 1.0) -> bool:
+            """True once IOPub says the kernel went idle after ``request`` (False: IOPub not connected yet)."""
+            end = time.monotonic() + timeout
+            while (left := end - time.monotonic()) > 0:
+                try:
+                    msg = await self.iopub_channel.get_msg(timeout=left)
+                except Empty:
+                    return False
+                if msg["msg_type"] == "status" and msg["parent_header"].get("msg_id") == request and \
+                        msg["content"].get("execution_state") == "idle":
+                    return True
+            return False
+
+    return ReadyClient
 
 
 def kill_kernels() -> None:

@@ -161,8 +161,8 @@ class NotebookNeeds:
     """What a notebook's code needs before it can run, read from its source (nothing is executed).
 
     ``data``: it imports ``kpss_lib``, so it reads the inputs in ``KPSS_DATA_DIR``;
-    ``territory``: parameters it passes to ``find_region`` (a kraj, okres, ORP, obec or
-    micro-region that must exist).
+    ``territory``: parameters it passes to ``find_region`` or ``open_study`` as first
+    argument (a kraj, okres, ORP, obec or micro-region that must exist).
     """
 
     data: bool

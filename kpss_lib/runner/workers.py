@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kpss_lib import runcache
 from kpss_lib.fileio import write_text_atomic
 from kpss_lib.report import STATUS_LABELS
 from kpss_lib.runner import zygote
@@ -127,7 +128,17 @@ def _pid_alive(pid: int) -> bool:
         return True
 
 
-def _mp_context():
+#: The run-level cache arguments (:data:`kpss_lib.runcache.ENVIRONMENT`) the running forkserver prepared.
+_FORKSERVER_PREPARED: str | None = None
+
+
+def _mp_context(prepared: str = ""):
+    """The multiprocessing context of workers; ``prepared`` names the run's common study for the forkserver.
+
+    The forkserver opens that study once (:mod:`kpss_lib.runcache`) and every warm kernel
+    inherits it; a forkserver started for other arguments is replaced first.
+    """
+    global _FORKSERVER_PREPARED
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:
         # Workers fork from a server that has papermill and nbconvert imported: cheap per job.
@@ -138,7 +149,20 @@ def _mp_context():
         # held back, and the server would inherit them held back for its whole life.
         from multiprocessing import forkserver
 
-        forkserver.ensure_running()
+        server = forkserver._forkserver
+        if prepared != _FORKSERVER_PREPARED and getattr(server, "_forkserver_pid", None) is not None \
+                and hasattr(server, "_stop"):
+            server._stop()  # holds another run's study: its kernels would only miss the memo
+        previous = os.environ.get(runcache.ENVIRONMENT)
+        os.environ[runcache.ENVIRONMENT] = prepared  # read by the forkserver's preload, when it starts
+        try:
+            forkserver.ensure_running()
+        finally:
+            if previous is None:
+                os.environ.pop(runcache.ENVIRONMENT, None)
+            else:
+                os.environ[runcache.ENVIRONMENT] = previous
+        _FORKSERVER_PREPARED = prepared
         return context
     return multiprocessing.get_context("spawn")
 
@@ -166,7 +190,7 @@ def execute_jobs(jobs: Sequence[Job], run_dir: Path, *, workers: int, timeout: f
 
     from tqdm import tqdm
 
-    context = _mp_context()
+    context = _mp_context(runcache.environment_value(jobs) if warm_kernel else "")
     log_dir = run_dir / LOG_FOLDER
     log_dir.mkdir(exist_ok=True)
     queue = deque(enumerate(jobs))

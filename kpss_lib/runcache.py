@@ -1,0 +1,217 @@
+"""Run-level cache: what is the same for every job of a ``kpss run`` is computed once per run.
+
+Every job of a run opens the same study except for its region: the same services
+input, selection, population and settings, hence the same national indicator basis
+(``Study.basis``: distances, 2SFCA, terrain reach over all of CZ), the same DataPAQ
+table and the same reference figures (CZ, kraj) aggregated from it. The runner names
+those common arguments (:func:`run_arguments`) in the environment of its forkserver
+(:data:`ENVIRONMENT`); the forkserver's preload opens that study once
+(:func:`prepare_from_environment`) and keeps it in a process-level memo. Every warm
+kernel is forked from there, so it inherits the opened study copy-on-write, and
+:func:`kpss_lib.study.open_study` asks :func:`lookup` before loading anything: a hit
+is the memo's study for the job's region (:func:`kpss_lib.study.with_region`, which
+keeps the basis), a miss — a notebook run on its own, other arguments, changed input
+files — opens the study as usual. Either way the figures are the same.
+
+The memo key is the call's arguments without ``region`` and ``what`` (the selection,
+population, settings and services input normalised as ``open_study`` reads them) plus a
+fingerprint (path, size, modification time) of the input files, so a kernel whose
+``KPSS_DATA_DIR`` or files differ from the preload's misses.
+"""
+from __future__ import annotations
+
+import ast
+import contextlib
+import copy as copy_module
+import inspect
+import json
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+#: Environment variable the runner sets for its forkserver: JSON list of ``open_study`` keyword sets.
+ENVIRONMENT = "KPSS_RUN_CACHE"
+#: Arguments of ``open_study`` the memo does not key on: the job's own region, and error wording.
+_NOT_KEYED = ("region", "what")
+#: Studies opened for this run, by :func:`_key`.
+_MEMO: dict[tuple, Any] = {}
+#: Reference tables every job of a run shows (``coverage_table`` arguments: region, level, total,
+#: geometry): the CZ row per kraj of the coverage report's summary.
+REFERENCE_TABLES = (("CZ", "kraj", True, False),)
+#: Reference tables of the remembered studies: (id of the study's basis, *arguments) -> (study, table).
+_REFERENCES: dict[tuple, tuple[Any, Any]] = {}
+
+
+def _input_fingerprint(services_file: Any) -> tuple:
+    """(path, size, mtime) of the inputs a study reads: ``KPSS_DATA_DIR``, ``data/`` and services files."""
+    from kpss_lib import config
+
+    paths: list[Path] = []
+    folder = Path(os.environ.get("KPSS_DATA_DIR", "")).expanduser()
+    if os.environ.get("KPSS_DATA_DIR") and folder.is_dir():
+        paths += sorted(p for p in folder.iterdir() if p.is_file())
+    project = Path(config.PROJECT_DATA_DIR)
+    if project.is_dir():
+        paths += sorted(p for p in project.rglob("*") if p.is_file())
+    files = services_file if isinstance(services_file, list) else [services_file]
+    paths += [Path(p).expanduser() for p in files if p is not None]
+    fingerprint = []
+    for path in paths:
+        resolved = path.resolve()
+        stat = resolved.stat() if resolved.is_file() else None
+        fingerprint.append((str(resolved), stat and stat.st_size, stat and stat.st_mtime_ns))
+    return tuple(fingerprint)
+
+
+def _key(arguments: Mapping[str, Any]) -> tuple | None:
+    """The memo key of an ``open_study`` call (its ``locals()`` on entry); None when it cannot be keyed."""
+    from kpss_lib.indicators.selection import Selection
+    from kpss_lib.study import Settings, services_input
+
+    try:
+        args = dict(arguments)
+        setting_values = args.pop("setting_values", None) or {}
+        chosen = args["selection"] or Selection.from_text(args["services"] or "", args["categories"] or "",
+                                                          args["forms"] or "", args["target_groups"] or "",
+                                                          args["capacity_units"] or "")
+        settings = (args["settings"] or Settings(**setting_values)).checked()
+        services_file = services_input(args["services_file"])
+        return (repr(chosen), args["population"] or chosen.default_population(), repr(settings),
+                repr(services_file), args["level"], repr(args["regions"]), repr(args["within"]),
+                _input_fingerprint(services_file))
+    except Exception:  # a bad argument: open_study itself reports it properly
+        return None
+
+
+def lookup(arguments: Mapping[str, Any]) -> Any | None:
+    """The memo's study for an ``open_study`` call (its ``locals()`` on entry), or None to open it as usual.
+
+    Only a call with a region is served (the study is the memo's, moved to that region).
+    """
+    if not _MEMO or arguments.get("region") is None:
+        return None
+    key = _key(arguments)
+    study = _MEMO.get(key) if key is not None else None
+    if study is None:
+        return None
+    from kpss_lib.study import with_region
+
+    return with_region(study, arguments["region"])
+
+
+def reference_table(study: Any, region: Any, level: str | None, total: bool, geometry: bool) -> Any | None:
+    """A copy of a reference table remembered for ``study``'s run (``coverage_table`` arguments), or None.
+
+    Served only to a study that shares the remembered study's basis, places and
+    population (a job's study from :func:`lookup`), so the figures are the very same.
+    """
+    if not _REFERENCES or not isinstance(region, str):
+        return None
+    basis = study.__dict__.get("basis")
+    found = _REFERENCES.get((id(basis), region, level or study.level, total, geometry))
+    if found is None:
+        return None
+    remembered, table = found
+    if remembered.basis is not basis or remembered.places is not study.places \
+            or remembered.population != study.population:
+        return None
+    copy = table.copy(deep=True)
+    copy.attrs = copy_module.deepcopy(table.attrs)
+    return copy
+
+
+def prepare(keyword_sets: Iterable[Mapping[str, Any]]) -> int:
+    """Open a study for each keyword set (region CZ), compute its national basis and remember it.
+
+    Returns the number of studies remembered. A keyword set that fails is skipped: its
+    jobs open their study themselves (and report the error there).
+    """
+    from kpss_lib.study import coverage_table, open_study
+
+    count = 0
+    signature = inspect.signature(open_study).parameters
+    for keywords in keyword_sets:
+        try:
+            study = open_study("CZ", **keywords)
+            key = _key({**{name: p.default for name, p in signature.items() if name != "setting_values"},
+                        "setting_values": {k: v for k, v in keywords.items() if k not in signature},
+                        **{k: v for k, v in keywords.items() if k in signature}})
+            study.basis, study.obce, study.datapaq  # noqa: B018 - computed here, shared by every kernel
+        except Exception:
+            continue
+        if key is None:
+            continue
+        _MEMO[key] = study
+        count += 1
+        for region, level, total, geometry in REFERENCE_TABLES:
+            with contextlib.suppress(Exception):  # a study without that reference: its jobs compute it
+                table = coverage_table(study, region=region, level=level, total=total, geometry=geometry)
+                _REFERENCES[(id(study.basis), region, level, total, geometry)] = (study, table)
+    return count
+
+
+def prepare_from_environment() -> int:
+    """:func:`prepare` the keyword sets named in :data:`ENVIRONMENT` (none: nothing to do)."""
+    text = os.environ.get(ENVIRONMENT)
+    if not text:
+        return 0
+    try:
+        keyword_sets = json.loads(text)
+    except ValueError:
+        return 0
+    return prepare(keyword_sets if isinstance(keyword_sets, list) else [])
+
+
+def run_arguments(jobs: Iterable[Any]) -> list[dict[str, Any]]:
+    """``open_study`` keywords common to the jobs of each notebook of a run.
+
+    A job's values are its notebook's declared defaults overlaid by its parameters;
+    kept are those every job of the notebook shares and that ``open_study`` takes
+    (its keywords and the :class:`~kpss_lib.study.Settings` fields), minus ``region``.
+    A notebook that passes its parameters to ``open_study`` under other names simply
+    misses the memo.
+    """
+    from kpss_lib.runner.parameters import notebook_parameters
+    from kpss_lib.study import Settings, open_study
+
+    accepted = (set(inspect.signature(open_study).parameters) | set(Settings.__dataclass_fields__)) \
+        - set(_NOT_KEYED) - {"setting_values", "settings", "selection"}
+    by_notebook: dict[str, list[dict[str, Any]]] = {}
+    for job in jobs:
+        declared = notebook_parameters(job.notebook) or {}
+        values = {**{name: _literal(p.default) for name, p in declared.items()}, **job.parameters}
+        by_notebook.setdefault(str(job.notebook), []).append(
+            {k: v for k, v in values.items() if k in accepted})
+    keyword_sets = []
+    for values in by_notebook.values():
+        first = values[0]
+        common = {k: v for k, v in first.items() if all(k in other and other[k] == v for other in values)}
+        if common not in keyword_sets:
+            keyword_sets.append(common)
+    return keyword_sets
+
+
+def _literal(source: str) -> Any:
+    """A declared default's value (its source text); the text itself when it is no literal."""
+    try:
+        return ast.literal_eval(source)
+    except (ValueError, SyntaxError):
+        return source
+
+
+def environment_value(jobs: Iterable[Any]) -> str:
+    """The value of :data:`ENVIRONMENT` for a run of ``jobs`` (canonical JSON, so equal runs compare equal).
+
+    Empty when the arguments cannot be named (the jobs then open their studies themselves).
+    """
+    try:
+        return json.dumps(run_arguments(jobs), ensure_ascii=False, sort_keys=True)
+    except Exception:  # a parameter JSON cannot carry, an unreadable notebook: no cache, same figures
+        return ""
+
+
+def clear() -> None:
+    """Forget every remembered study (tests; a long-lived process whose inputs changed)."""
+    _MEMO.clear()
+    _REFERENCES.clear()
