@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -90,18 +93,40 @@ def test_an_output_folder_inside_a_file_is_one_clear_line(tmp_path: Path, capsys
     assert str(blocker) in line and "--output-dir or KPSS_OUTPUT_DIR" in line
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def _kpss_run_as_nobody(*args: str, home: Path) -> subprocess.CompletedProcess:
+    """``kpss run ARGS`` in a child process as user nobody: root writes into read-only folders, nobody cannot."""
+    if not shutil.which("setpriv"):
+        pytest.skip("setpriv (util-linux) is needed to drop root for this test")
+    project = Path(runner.__file__).resolve().parents[2]
+    env = {**os.environ, "HOME": str(home), "PYTHONPATH": str(project)}
+    code = "import sys; from kpss_lib.cli import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", code,
+                           "run", "--no-progress", *args], capture_output=True, text=True, env=env, timeout=300)
+
+
 @pytest.mark.parametrize("dry_run", [True, False], ids=["dry-run", "run"])
 def test_a_read_only_output_folder_is_one_clear_line(tmp_path: Path, capsys, dry_run):
-    locked = tmp_path / "jen-pro-cteni"
+    as_root = os.geteuid() == 0
+    # pytest's tmp_path is private to root: a folder nobody can traverse holds the locked one
+    base = Path(tempfile.mkdtemp(prefix="kpss-ro-")) if as_root else tmp_path
+    base.chmod(0o755)
+    locked = base / "jen-pro-cteni"
     locked.mkdir()
     locked.chmod(0o555)
+    args = [str(PARAMS_NB), "--output-dir", str(locked), *(["--dry-run"] if dry_run else [])]
     try:
-        assert kpss(str(PARAMS_NB), "--output-dir", str(locked), *(["--dry-run"] if dry_run else [])) == 2
+        if as_root:
+            done = _kpss_run_as_nobody(*args, home=base)
+            code, err = done.returncode, done.stderr
+        else:
+            code, err = kpss(*args), capsys.readouterr().err
+        assert code == 2, err
+        assert "is not writable" in one_error_line(err)
+        assert list(locked.iterdir()) == []
     finally:
         locked.chmod(0o755)
-    assert "is not writable" in one_error_line(capsys.readouterr().err)
-    assert list(locked.iterdir()) == []
+        if as_root:
+            shutil.rmtree(base)
 
 
 # --------------------------------------------------------------------------- names and parameters

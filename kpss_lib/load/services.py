@@ -793,10 +793,3 @@ def input_date(path: str | Path) -> pd.Timestamp | None:
     as_of = INPUT_FILES.get(Path(path).name, {}).get("as_of", "")
     found = re.match(r"\d{4}-\d{2}-\d{2}", as_of)
     return pd.Timestamp(found.group(0)) if found else None
-
-
-def active_on(services: pd.DataFrame, date: str | pd.Timestamp) -> pd.DataFrame:
-    """Rows whose provision period includes ``date`` (an empty end date means still provided)."""
-    from kpss_lib.load.supply import provided_reason
-
-    return services[provided_reason(services, pd.Timestamp(date)) == ""]
