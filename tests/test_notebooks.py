@@ -40,9 +40,9 @@ def test_committed_without_outputs_and_one_parameters_cell(name):
 
 def test_coverage_notebook_for_one_orp(tmp_path, data_dir):
     text = _run("coverage_map", tmp_path, region="ORP Otrokovice", level="obec",
-                services="domovy pro seniory, pečovatelská služba", radius_km=5.0)
+                services="domovy pro seniory, pečovatelská služba", radius_km=5.0, cost="straight")
     assert "Území: ORP Otrokovice (7205)" in text
-    assert "Dostupnost 2SFCA" in text and "Bez pobytové a ambulantní služby do 5,0 km" in text
+    assert "Nejhorší dostupnost (2SFCA)" in text and "Bez pobytové a ambulantní služby do 5 km" in text
     out = tmp_path / "out"
     assert {"map.html", "ukazatele.xlsx", "bila_mista.csv", "obce.csv"} <= {p.name for p in out.iterdir()}
     table = pd.read_excel(out / "ukazatele.xlsx", sheet_name="Ukazatele", dtype={"Kód jednotky": str})

@@ -80,6 +80,8 @@ def test_region_report_opens_with_findings_and_has_no_instructions(run):
     assert findings_at < body.index("Mapa") < body.index("Ukazatele podle obcí") < body.index("Vyřazené záznamy")
     assert findings_at < body.index("<table")
     assert "Jak bylo počítáno" in body and "Služby v území" in body
+    # the default run measures access by road (the road file is in the data folder): the report says so in minutes
+    assert "Bez pobytové a ambulantní služby do 15 min" in body and "jízdní doba po silnicích ArcČR 500" in body
     for instruction in ("KPSS_DATA_DIR", "services_file", "kpss_lib", "v buňce níže", "kpss run"):
         assert instruction not in body
 
