@@ -136,8 +136,10 @@ def access_map(study: Study, obce_table: pd.DataFrame, column: str, *, breaks=No
     return maps.coverage_map(
         obce_table, column, label=label, unit=unit, places=study.region_places,
         white_spots=white_spots, breaks=breaks, breaks_note="společné pro kraj" if breaks is not None else None,
-        white_spots_description=("žádná pobytová ani ambulantní služba do "
-                                 + distance_text(study.settings.radius, study.settings.unit)),
+        white_spots_description=(
+            ("žádná pobytová ani ambulantní služba do " if white_spots == "white_spot"
+             else "žádná služba výběru (ani terénní) v dosahu; pobytová a ambulantní do ")
+            + distance_text(study.settings.radius, study.settings.unit)),
         outline_by="orp_code", title=f"{_title(study.selection_text)} – {study.region.name}",
         source=maps.source_line(study.places),
         tooltip_columns={"population": f"Cílová populace ({study.target})", "cost": f"Nejbližší služba ({study.settings.unit})"})
