@@ -25,22 +25,11 @@ from kpss_lib.errors import DataFileError, ValidationError
 from kpss_lib.fileio import write_text_atomic
 from kpss_lib.vocabulary import format_number
 
-__all__ = ["FIGURE_FORMATS", "PARAMETER_LABELS", "SUMMARY_NAME", "figure_text", "local_time", "overview_map",
+__all__ = ["FIGURE_FORMATS", "SUMMARY_NAME", "figure_text", "local_time", "overview_map",
            "overview_rows", "read_summary", "write_summary"]
 
 SUMMARY_NAME = "summary.json"
 FIGURE_FORMATS = {"int": 0, "dec1": 1, "dec2": 2, "pct": 1}
-#: Czech labels of the notebook parameters shown in the technical section of the overview.
-PARAMETER_LABELS = {
-    "region": "Území", "regions": "Srovnávaná území", "within": "Jednotky v území", "level": "Jednotky tabulky",
-    "services": "Druhy služeb", "forms": "Formy", "categories": "Kategorie", "target_groups": "Cílové skupiny",
-    "capacity_units": "Jednotky kapacity", "population": "Cílová populace",
-    "radius_km": "Bílé místo: vzdálenost (km)", "terrain_radius_km": "Dosah terénní služby (km)",
-    "catchment_km": "Spádová vzdálenost 2SFCA (km)", "radius_min": "Bílé místo: doba jízdy (min)",
-    "terrain_radius_min": "Dosah terénní služby (min)", "catchment_min": "Spádová doba 2SFCA (min)",
-    "cost": "Druh vzdálenosti", "on": "K datu", "terrain_attribution": "Kapacita terénních služeb",
-    "services_file": "Vstup služeb", "indicator": "Ukazatel",
-}
 _TIMEZONE = "Europe/Prague"
 
 

@@ -254,7 +254,8 @@ def render_index(manifest: dict[str, Any], root: str | os.PathLike | None = None
     """
     import jinja2
 
-    from kpss_lib.overview import PARAMETER_LABELS, figure_text, local_time, overview_rows
+    from kpss_lib.overview import figure_text, local_time, overview_rows
+    from kpss_lib.vocabulary import PARAMETER_LABELS
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(_TEMPLATES)),

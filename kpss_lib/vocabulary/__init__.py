@@ -25,6 +25,7 @@ from kpss_lib.vocabulary.numbers import BOOLEAN, NO_DATA_LABEL, capacity_text, d
 from kpss_lib.vocabulary.columns import (
     LEVEL_LABELS,
     OUTPUT_FORMATS,
+    PARAMETER_LABELS,
     POPULATION_LABELS,
     column_label,
     indicator_label,
@@ -55,7 +56,7 @@ __all__ = [
     "MAP_INDICATORS",
     "NO_DATA_LABEL",
     "OUTPUT_FORMATS",
-    "PLANNING_LABELS",
+    "PLANNING_LABELS", "PARAMETER_LABELS",
     "POPULATION_LABELS",
     "REJECTED_LABELS",
     "capacity_text",

@@ -329,3 +329,16 @@ def indicator_label(column: str, population_label: str = "obyvatel") -> tuple[st
 def target_phrase(population: str) -> str:
     """The target population as it reads after "na 1 000": "65+" → "obyvatel 65+"."""
     return POPULATION_LABELS[population].replace("obyvatelé", "obyvatel")
+
+
+#: Czech labels of the notebook parameters (run overview, technical section).
+PARAMETER_LABELS = {
+    "region": "Území", "regions": "Srovnávaná území", "within": "Jednotky v území", "level": "Jednotky tabulky",
+    "services": "Druhy služeb", "forms": "Formy", "categories": "Kategorie", "target_groups": "Cílové skupiny",
+    "capacity_units": "Jednotky kapacity", "population": "Cílová populace",
+    "radius_km": "Bílé místo: vzdálenost (km)", "terrain_radius_km": "Dosah terénní služby (km)",
+    "catchment_km": "Spádová vzdálenost 2SFCA (km)", "radius_min": "Bílé místo: doba jízdy (min)",
+    "terrain_radius_min": "Dosah terénní služby (min)", "catchment_min": "Spádová doba 2SFCA (min)",
+    "cost": "Druh vzdálenosti", "on": "K datu", "terrain_attribution": "Kapacita terénních služeb",
+    "services_file": "Vstup služeb", "indicator": "Ukazatel",
+}
