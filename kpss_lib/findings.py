@@ -60,12 +60,14 @@ def _kraj_of(study: Study) -> str | None:
 def coverage_figures(study: Study, table: pd.DataFrame, measure: str) -> dict:
     """Capacity per 1 000 of the target population (``measure``) in the region, its kraj and CZ."""
     column = f"per_1000_{measure}"
+    # One table gives both references: a kraj's row is its own total (per 1 000 is a ratio of sums).
+    by_kraj = coverage_table(study, region="CZ", level="kraj", total=True)
     figures = {"region": float(table[column].iloc[-1]), "kraj": None, "kraj_name": None,
-               "cz": float(coverage_table(study, region="CZ", level="kraj", total=True)[column].iloc[-1])}
+               "cz": float(by_kraj[column].iloc[-1])}
     kraj = _kraj_of(study)
     if kraj is not None and study.region.level != "kraj":
-        kraj_table = coverage_table(study, region=kraj, level="kraj", total=True)
-        figures.update(kraj=float(kraj_table[column].iloc[-1]), kraj_name=str(kraj_table["unit_name"].iloc[0]))
+        row = by_kraj[by_kraj["unit_code"] == kraj].iloc[0]
+        figures.update(kraj=float(row[column]), kraj_name=str(row["unit_name"]))
     return figures
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import copy as copy_module
 import inspect
 import json
 import os
@@ -37,10 +36,8 @@ _NOT_KEYED = ("region", "what")
 #: Studies opened for this run, by :func:`_key`.
 _MEMO: dict[tuple, Any] = {}
 #: Reference tables every job of a run shows (``coverage_table`` arguments: region, level, total,
-#: geometry): the CZ row per kraj of the coverage report's summary.
+#: geometry): CZ by kraj, which gives the coverage report both its CZ and its kraj figures.
 REFERENCE_TABLES = (("CZ", "kraj", True, False),)
-#: Reference tables of the remembered studies: (id of the study's basis, *arguments) -> (study, table).
-_REFERENCES: dict[tuple, tuple[Any, Any]] = {}
 
 
 def _input_fingerprint(services_file: Any) -> tuple:
@@ -100,27 +97,6 @@ def lookup(arguments: Mapping[str, Any]) -> Any | None:
     return with_region(study, arguments["region"])
 
 
-def reference_table(study: Any, region: Any, level: str | None, total: bool, geometry: bool) -> Any | None:
-    """A copy of a reference table remembered for ``study``'s run (``coverage_table`` arguments), or None.
-
-    Served only to a study that shares the remembered study's basis, places and
-    population (a job's study from :func:`lookup`), so the figures are the very same.
-    """
-    if not _REFERENCES or not isinstance(region, str):
-        return None
-    basis = study.__dict__.get("basis")
-    found = _REFERENCES.get((id(basis), region, level or study.level, total, geometry))
-    if found is None:
-        return None
-    remembered, table = found
-    if remembered.basis is not basis or remembered.places is not study.places \
-            or remembered.population != study.population:
-        return None
-    copy = table.copy(deep=True)
-    copy.attrs = copy_module.deepcopy(table.attrs)
-    return copy
-
-
 def prepare(keyword_sets: Iterable[Mapping[str, Any]]) -> int:
     """Open a study for each keyword set (region CZ), compute its national basis and remember it.
 
@@ -137,7 +113,7 @@ def prepare(keyword_sets: Iterable[Mapping[str, Any]]) -> int:
             key = _key({**{name: p.default for name, p in signature.items() if name != "setting_values"},
                         "setting_values": {k: v for k, v in keywords.items() if k not in signature},
                         **{k: v for k, v in keywords.items() if k in signature}})
-            study.basis, study.obce, study.datapaq  # noqa: B018 - computed here, shared by every kernel
+            study.basis, study.obce, study.datapaq, study.method_notes()  # noqa: B018 - shared by every kernel
         except Exception:
             continue
         if key is None:
@@ -146,8 +122,7 @@ def prepare(keyword_sets: Iterable[Mapping[str, Any]]) -> int:
         count += 1
         for region, level, total, geometry in REFERENCE_TABLES:
             with contextlib.suppress(Exception):  # a study without that reference: its jobs compute it
-                table = coverage_table(study, region=region, level=level, total=total, geometry=geometry)
-                _REFERENCES[(id(study.basis), region, level, total, geometry)] = (study, table)
+                coverage_table(study, region=region, level=level, total=total, geometry=geometry)  # memoised in it
     return count
 
 
@@ -214,4 +189,3 @@ def environment_value(jobs: Iterable[Any]) -> str:
 def clear() -> None:
     """Forget every remembered study (tests; a long-lived process whose inputs changed)."""
     _MEMO.clear()
-    _REFERENCES.clear()

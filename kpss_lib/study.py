@@ -158,6 +158,11 @@ class Study:
 
     def method_notes(self) -> list[str]:
         """Czech sentences stating every setting, assumption and data date of the study's figures."""
+        return list(self._method_notes)
+
+    @cached_property
+    def _method_notes(self) -> tuple[str, ...]:
+        # The same for every region of the study (left-out capacity counts the whole input).
         settings = self.settings
         unit = settings.unit
         notes = [f"Vzdálenost: {COST_NAMES[settings.cost]} – {self.cost_note}.", *self.notes,
@@ -170,7 +175,12 @@ class Study:
             method = ("E2SFCA (zóny a váhy Luo & Qi 2009)" if settings.cost == "drive" else "2SFCA")
             notes.append(f"Dostupnost: {method}, spádová oblast {_number(settings.catchment)} {unit}.")
         notes.extend(supply_notes(self))
-        return notes
+        return tuple(notes)
+
+    @cached_property
+    def _reference_tables(self) -> dict:
+        """Tables of other regions aggregated from this study's basis (:func:`coverage_table` ``region=``), by arguments."""
+        return {}
 
     @property
     def selection_text(self) -> str:
@@ -352,9 +362,13 @@ def with_region(study: Study, region: "RegionLike | None" = None, **changes) -> 
     if region is not None:
         changes["region"] = _region(region)
     other = replace(study, **changes)
-    other.__dict__.update({name: study.__dict__[name] for name in ("obce", "basis", "datapaq")
-                           if name in study.__dict__})
+    kept = _REGION_FREE if set(changes) <= {"region", "regions", "within"} else ("obce", "datapaq")
+    other.__dict__.update({name: study.__dict__[name] for name in kept if name in study.__dict__})
     return other
+
+
+#: What a study computes once whatever its region: another region of the same study shares it.
+_REGION_FREE = ("obce", "basis", "datapaq", "_method_notes", "_reference_tables")
 
 
 def with_geometry(study: Study, table: pd.DataFrame, level: str, key: str = "unit_code") -> gpd.GeoDataFrame:
@@ -395,16 +409,31 @@ def coverage_table(study: Study, *, region: "RegionLike | None" = None, level: s
         See :func:`kpss_lib.indicators.coverage.aggregate`; shares 0–1; ``attrs`` also
         hold ``region`` (label), ``level``, ``selection`` and ``population``.
     """
-    if (cached := _runcache.reference_table(study, region, level, total, geometry)) is not None:
-        return cached  # a reference (CZ) of `kpss run`, aggregated once per run
-    area = _region(region) if region is not None else _the_region(study)
     level = level or study.level
+    # Another region (a reference such as CZ) is aggregated once per study and shared by its
+    # other regions (with_region): every job of `kpss run` gets the run's CZ table.
+    key = (region, level, total, geometry) if isinstance(region, str) else None
+    if key is not None and key in study._reference_tables:
+        return _copy_table(study._reference_tables[key])
+    area = _region(region) if region is not None else _the_region(study)
     table = _coverage.indicator_table(study.obce, study.places, area, level, study.population, total=total,
                                       basis=study.basis)
     if total and len(table) == 2:  # a region that is one unit: its total row would repeat that unit
         table = table.iloc[:1].copy()
     table.attrs.update({**study.describe(), "region": area.label, "level": level})
-    return with_geometry(study, table, level) if geometry else table
+    table = with_geometry(study, table, level) if geometry else table
+    if key is not None:
+        study._reference_tables[key] = _copy_table(table)
+    return table
+
+
+def _copy_table(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy callers may change freely (attrs too)."""
+    import copy
+
+    result = table.copy(deep=True)
+    result.attrs = copy.deepcopy(table.attrs)
+    return result
 
 
 def nearest_table(study: Study, *, geometry: bool = False) -> pd.DataFrame | gpd.GeoDataFrame:

@@ -61,3 +61,35 @@ def test_a_failing_cell_is_recorded_as_papermill_records_it(tmp_path: Path):
     states = [c.metadata.get("papermill", {}).get("status") for c in node.cells]
     assert "failed" in states
     assert states[states.index("failed") + 1:] == ["pending"] * (len(states) - states.index("failed") - 1)
+
+
+def test_kernel_readiness_is_the_kpss_check_without_papermills_fixed_pause():
+    """nbclient calls ``wait_for_ready``; AsyncKernelClient binds that name to jupyter_client's own
+    function (which ends with 0.2 s of IOPub silence), so the kpss check must answer to that name."""
+    import asyncio
+
+    from kpss_lib.runner.kernels import kernel_manager_class
+
+    async def start_and_wait() -> list[str]:
+        manager = kernel_manager_class({})(kernel_name="kpss")
+        await manager.start_kernel()
+        client = manager.client()
+        client.start_channels()
+        checked: list[str] = []
+        idle_after = client._idle_after
+
+        async def counted(request, timeout=1.0):
+            checked.append(request)
+            return await idle_after(request, timeout)
+
+        client._idle_after = counted
+        try:
+            await client.wait_for_ready(timeout=60)
+            reply = await client.execute_interactive("x = 1 + 1", timeout=30)
+        finally:
+            client.stop_channels()
+            await manager.shutdown_kernel(now=True)
+        assert reply["content"]["status"] == "ok"
+        return checked
+
+    assert len(asyncio.run(start_and_wait())) >= 1

@@ -28,6 +28,28 @@ def test_code_list_covers_every_kind_of_the_act_and_every_mpsv_code():
     assert (dps["paragraph"], dps["type_code"], dps["default_population"]) == ("§ 49", "13", "65+")
 
 
+def test_the_code_list_is_read_once_and_again_when_it_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import os
+
+    copy = tmp_path / "service_types.csv"
+    copy.write_bytes(s.SERVICE_TYPES_FILE.read_bytes())
+    monkeypatch.setattr(s, "SERVICE_TYPES_FILE", copy)
+    first = s.service_types()
+    first.loc[0, "type_name"] = "změněno volajícím"  # a caller's copy: the next caller sees the file
+    assert s.service_types().loc[0, "type_name"] != "změněno volajícím"
+    reads = []
+    monkeypatch.setattr(s.pd, "read_csv", lambda *a, **k: reads.append(a) or pd.DataFrame())
+    s.service_types()
+    assert reads == []  # remembered
+    monkeypatch.undo()
+    monkeypatch.setattr(s, "SERVICE_TYPES_FILE", copy)
+    text = copy.read_text(encoding="utf-8").replace("domovy pro seniory", "domovy pro seniory (upraveno)")
+    copy.write_text(text, encoding="utf-8")
+    os.utime(copy, ns=(1, 1))  # an edit is seen whatever its time stamp says, as long as the size or time differs
+    assert "domovy pro seniory (upraveno)" in set(s.service_types()["type_name"])
+    assert s.service_type_names()[s.normalize_name("domovy pro seniory (upraveno)")] == "13"
+
+
 def _full_code_list():
     from kpss_lib.config import input_path
 

@@ -31,6 +31,7 @@ Capacities of different units or forms are never added up anywhere in kpss.
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 import warnings
@@ -144,7 +145,18 @@ def service_types() -> pd.DataFrame:
     is registered as a service of its own), ``aliases`` (``;``-separated other names
     accepted for the kind, e.g. the pre-2024 name of § 52).
     """
-    table = pd.read_csv(SERVICE_TYPES_FILE, dtype=str, keep_default_na=False)
+    return _service_types_of(SERVICE_TYPES_FILE, _file_version(SERVICE_TYPES_FILE)).copy()
+
+
+def _file_version(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
+
+
+@functools.lru_cache(maxsize=4)
+def _service_types_of(path: Path, version: tuple[int, int]) -> pd.DataFrame:
+    """The code list as read from ``path`` (remembered per version: every selection asks for it, often)."""
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
     # Kinds whose MPSV code kpss does not know yet get a code of their own from the §,
     # so analysts can still list them; the register's own codes never start with "§".
     own_code = "§" + table["paragraph"].str.replace("§", "").str.replace(" odst. ", "-").str.strip()
@@ -156,6 +168,11 @@ def service_types() -> pd.DataFrame:
 
 def service_type_names() -> dict[str, str]:
     """Normalised name or alias of every kind (see ``normalize_name``) → its ``type_code``."""
+    return dict(_type_names_of(_file_version(SERVICE_TYPES_FILE)))
+
+
+@functools.lru_cache(maxsize=4)
+def _type_names_of(version: tuple[int, int]) -> dict[str, str]:
     types = service_types()
     index = {normalize_name(n): c for n, c in zip(types["type_name"], types["type_code"])}
     for aliases, code in zip(types["aliases"], types["type_code"]):

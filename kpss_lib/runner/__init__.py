@@ -48,7 +48,15 @@ Exit codes of ``kpss run`` (also :attr:`RunResult.exit_code`): see :data:`EXIT_C
 """
 from __future__ import annotations
 
-from kpss_lib.fileio import slugify
+import sys
+
+# jsonschema (under nbformat, hence papermill and nbconvert) imports the optional
+# rfc3987_syntax for its "iri" format checker, and that compiles a Lark grammar at import:
+# ~1 s of every run's start (python-jsonschema/jsonschema#1392). No notebook schema uses
+# the "iri" format; jsonschema skips the checker on the ImportError this gives.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+from kpss_lib.fileio import slugify  # noqa: E402
 from kpss_lib.runner.checks import check_run
 from kpss_lib.runner.folders import swap_into_place
 from kpss_lib.runner.kernels import check_kernel, kernel_environment

@@ -137,6 +137,10 @@ def _ready_client_class():
                     return True
             return False
 
+        # AsyncKernelClient binds ``wait_for_ready`` to the base class's function when it is
+        # defined, so overriding ``_async_wait_for_ready`` alone would never be called.
+        wait_for_ready = _async_wait_for_ready
+
     return ReadyClient
 
 

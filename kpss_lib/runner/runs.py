@@ -17,7 +17,7 @@ from kpss_lib.runner.kernels import kernel_environment
 from kpss_lib.runner.manifest import build_manifest, input_data_hashes
 from kpss_lib.runner.plan import parameter_files, plan_run
 from kpss_lib.runner.spec import KERNEL_NAME, Job, RunResult, RunSpec, now
-from kpss_lib.runner.workers import execute_jobs
+from kpss_lib.runner.workers import call_in_warm_process, execute_jobs
 
 
 def run_jobs(
@@ -103,7 +103,8 @@ def run_jobs(
                 warm_kernel=warm, data=data, notebooks=sorted({job.notebook for job in checked}),
                 run_info=run_info)
             write_text_atomic(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", tmp / "manifest.json")
-            write_index(manifest, tmp / "index.html")
+            if not (warm and call_in_warm_process(write_index, manifest, tmp / "index.html")):
+                write_index(manifest, tmp / "index.html")
             swap_into_place(tmp, final)
         except BaseException:
             remove(tmp)

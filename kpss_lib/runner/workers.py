@@ -167,6 +167,34 @@ def _mp_context(prepared: str = ""):
     return multiprocessing.get_context("spawn")
 
 
+def call_in_warm_process(function, *args: Any) -> bool:
+    """Call ``function(*args)`` in a process forked from the run's forkserver; True when it returned.
+
+    The forkserver has the map stack imported and the territory loaded (:mod:`.preload`),
+    so work such as the run overview's map costs there what it costs a job, not a cold
+    start. False when no forkserver runs or the call failed (the caller then does it itself
+    and reports its error).
+    """
+    if _FORKSERVER_PREPARED is None:
+        return False
+    context = multiprocessing.get_context("forkserver")
+    process = context.Process(target=_call_quietly, args=(function, *args), name="kpss-run-overview", daemon=True)
+    try:
+        with _signals_deferred():
+            process.start()
+    except Exception:  # e.g. a function pickle cannot name (a test's stand-in): the caller does it
+        return False
+    process.join()
+    return process.exitcode == 0
+
+
+def _call_quietly(function, *args: Any) -> None:  # pragma: no cover - runs in a forked process
+    try:
+        function(*args)
+    except BaseException:
+        os._exit(1)  # the caller repeats the call in its own process, where the error is reported
+
+
 @dataclass
 class _Running:
     job: Job
