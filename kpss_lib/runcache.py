@@ -97,19 +97,79 @@ def lookup(arguments: Mapping[str, Any]) -> Any | None:
     return with_region(study, arguments["region"])
 
 
-def prepare(keyword_sets: Iterable[Mapping[str, Any]]) -> int:
+class PendingBases:
+    """National bases being computed by a helper process (:func:`start_bases`); :meth:`collect` them."""
+
+    def __init__(self, pid: int, read_fd: int) -> None:
+        self.pid, self._read_fd = pid, read_fd
+
+    def collect(self) -> dict[int, Any]:
+        """The bases by position of their keyword set; those the helper could not compute are missing.
+
+        Waits for the helper; never raises (an empty dict: the caller computes them itself).
+        """
+        import pickle
+
+        try:
+            with os.fdopen(self._read_fd, "rb") as stream:
+                bases = pickle.load(stream)
+        except Exception:  # the helper died or sent nothing
+            bases = {}
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+        return bases if isinstance(bases, dict) else {}
+
+
+def start_bases(keyword_sets: list[Mapping[str, Any]]) -> PendingBases | None:
+    """Start computing ``open_study("CZ", **keywords).basis`` for each keyword set in a forked helper.
+
+    The forkserver's preload (:mod:`kpss_lib.runner.preload`) calls this right after
+    importing kpss, so the basis is computed on the second core while the forkserver
+    imports the rest; call from a process without threads (it forks). None where
+    fork is unavailable or there is nothing to compute.
+    """
+    if not keyword_sets or not hasattr(os, "fork"):
+        return None
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the helper
+        code = 1
+        try:
+            import pickle
+
+            from kpss_lib.study import open_study
+
+            os.close(read_fd)
+            bases = {}
+            for index, keywords in enumerate(keyword_sets):
+                with contextlib.suppress(Exception):  # that set's jobs compute it (and report its error)
+                    bases[index] = open_study("CZ", **keywords).basis
+            with os.fdopen(write_fd, "wb") as stream:
+                pickle.dump(bases, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    return PendingBases(pid, read_fd)
+
+
+def prepare(keyword_sets: Iterable[Mapping[str, Any]], bases: Mapping[int, Any] | None = None) -> int:
     """Open a study for each keyword set (region CZ), compute its national basis and remember it.
 
-    Returns the number of studies remembered. A keyword set that fails is skipped: its
-    jobs open their study themselves (and report the error there).
+    ``bases`` are national bases computed elsewhere (:func:`start_bases`), by position of
+    their keyword set; the others are computed here. Returns the number of studies
+    remembered. A keyword set that fails is skipped: its jobs open their study themselves
+    (and report the error there).
     """
     from kpss_lib.study import coverage_table, open_study
 
     count = 0
     signature = inspect.signature(open_study).parameters
-    for keywords in keyword_sets:
+    for index, keywords in enumerate(keyword_sets):
         try:
             study = open_study("CZ", **keywords)
+            if bases and index in bases:
+                study.__dict__["basis"] = bases[index]  # the helper's: the same inputs, the same figures
             key = _key({**{name: p.default for name, p in signature.items() if name != "setting_values"},
                         "setting_values": {k: v for k, v in keywords.items() if k not in signature},
                         **{k: v for k, v in keywords.items() if k in signature}})
@@ -126,16 +186,23 @@ def prepare(keyword_sets: Iterable[Mapping[str, Any]]) -> int:
     return count
 
 
-def prepare_from_environment() -> int:
-    """:func:`prepare` the keyword sets named in :data:`ENVIRONMENT` (none: nothing to do)."""
-    text = os.environ.get(ENVIRONMENT)
-    if not text:
-        return 0
+def _environment_keyword_sets() -> list[dict[str, Any]]:
+    """The keyword sets named in :data:`ENVIRONMENT` (none: an empty list)."""
     try:
-        keyword_sets = json.loads(text)
+        keyword_sets = json.loads(os.environ.get(ENVIRONMENT) or "[]")
     except ValueError:
-        return 0
-    return prepare(keyword_sets if isinstance(keyword_sets, list) else [])
+        return []
+    return [k for k in keyword_sets if isinstance(k, dict)] if isinstance(keyword_sets, list) else []
+
+
+def start_bases_from_environment() -> PendingBases | None:
+    """:func:`start_bases` for the keyword sets named in :data:`ENVIRONMENT`."""
+    return start_bases(_environment_keyword_sets())
+
+
+def prepare_from_environment(bases: Mapping[int, Any] | None = None) -> int:
+    """:func:`prepare` the keyword sets named in :data:`ENVIRONMENT` (none: nothing to do)."""
+    return prepare(_environment_keyword_sets(), bases)
 
 
 def run_arguments(jobs: Iterable[Any]) -> list[dict[str, Any]]:

@@ -69,6 +69,25 @@ def test_a_prepared_study_gives_the_same_tables_as_a_fresh_one(memo):
     assert other.region != cached.region and other.basis is cached.basis
 
 
+def test_bases_computed_by_the_helper_process_are_those_computed_here(memo):
+    import pandas as pd
+
+    _, jobs = runner.plan_run(runner.load_run_file(RUN_FILE))
+    good = runcache.run_arguments(jobs)[0]
+    keyword_sets = [good, {**good, "radius_km": -1.0}]  # the second cannot be opened
+    pending = runcache.start_bases(keyword_sets)
+    bases = pending.collect()
+    assert set(bases) == {0}  # the bad set is left to its jobs, which report its error
+    here = open_study("CZ", **good).basis
+    pd.testing.assert_frame_equal(bases[0].obce, here.obce, check_exact=True)
+    pd.testing.assert_frame_equal(bases[0].attributions, here.attributions, check_exact=True)
+    assert (bases[0].measures, bases[0].population, bases[0].settings) == (here.measures, here.population,
+                                                                           here.settings)
+    assert runcache.prepare(keyword_sets, bases) == 1
+    study = open_study(**_notebook_call(jobs[0].parameters["region"], good))
+    assert study.basis is bases[0]  # the jobs get the helper's basis
+
+
 def test_the_cz_reference_is_aggregated_once_per_run(memo, monkeypatch: pytest.MonkeyPatch):
     import kpss_lib.study
 

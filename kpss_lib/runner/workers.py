@@ -143,8 +143,7 @@ def _mp_context(prepared: str = ""):
     if "forkserver" in methods:
         # Workers fork from a server that has papermill and nbconvert imported: cheap per job.
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["kpss_lib.runner.workers", "papermill", "nbconvert", "nbclient",
-                                        *zygote.WARM_KERNEL_MODULES])
+        context.set_forkserver_preload(["kpss_lib.runner.preload"])  # imports the rest, in its own order
         # Started here, not by the first worker's start(): that runs with the stop signals
         # held back, and the server would inherit them held back for its whole life.
         from multiprocessing import forkserver

@@ -25,8 +25,7 @@ from typing import Any
 #: turned into an ipykernel. matplotlib must not be among them: ipykernel picks the inline
 #: backend at start, which only works if matplotlib is imported afterwards.
 WARM_KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "kpss_lib", "folium",
-                       "geopandas", "pandas", "numpy", "jupyter_client",
-                       "kpss_lib.runner.preload")  # last: reads the common inputs once (see its docstring)
+                       "geopandas", "pandas", "numpy", "jupyter_client")
 
 #: Forking a warm interpreter is routine on Linux; macOS (Objective-C runtime, Accelerate)
 #: and Windows (no fork) start kernels cold.
