@@ -352,13 +352,16 @@ def test_killed_runner_leaves_old_outputs_and_no_processes(out: Path, tmp_path: 
     assert subprocess.run(command + [str(PARAMS_NB), "--name", "zabity"], env=env).returncode == 0
     before = tree(out / "zabity")
 
-    proc = subprocess.Popen(command + [str(SLEEP_NB), "-p", "seconds", "120", "--name", "zabity"], env=env)
-    deadline = time.monotonic() + 60
-    partial = []
-    while time.monotonic() < deadline and not partial:
-        time.sleep(0.5)
-        partial = [p for p in out.glob(".zabity.tmp-*/runner-sleep.ipynb") if "spím" in p.read_text("utf-8")]
-    assert partial, "the sleeping notebook never started"
+    marker = tmp_path / "bezi.txt"
+    proc = subprocess.Popen(command + [str(SLEEP_NB), "-p", "seconds", "120", "-p", "marker", str(marker),
+                                       "--name", "zabity"], env=env)
+    # Kill only once the job is demonstrably running (its notebook wrote the marker); the
+    # wait is a generous bound for a loaded machine, not an expectation of speed.
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not marker.exists() and proc.poll() is None:
+        time.sleep(0.3)
+    assert marker.exists(), "the sleeping notebook never started"
+    assert list(out.glob(".zabity.tmp-*"))  # the run is writing into its temporary folder
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert tree(out / "zabity") == before

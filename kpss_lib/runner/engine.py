@@ -2,11 +2,13 @@
 
 Papermill writes the whole executed notebook (outputs, the map's HTML: ~0.35 MB for
 a coverage report) before and after every cell, markdown cells included: ~40 writes
-a job. The executed notebook on disk is only read when a job is stopped midway
-(:func:`kpss_lib.runner.notebook.mark_failure` finds the cell that was running) and
-at the end. So this engine writes it when a *code* cell starts (which also records
-every cell completed before it), on papermill's periodic autosave, and at the end;
-the finished notebook is the same as papermill's.
+a job, each on the job's critical path. The executed notebook on disk is read when a
+job is stopped midway (:func:`kpss_lib.runner.notebook.mark_failure` finds the cell
+that was running), by whoever watches a long job, and at the end. So this engine
+writes it at the start, when a *code* cell starts and the last write is at least
+:data:`SAVE_INTERVAL_S` old (which also records every cell completed before it), on
+papermill's periodic autosave during a long cell, and at the end — also when the job is
+stopped (papermill's ``finally``). The finished notebook is the same as papermill's.
 """
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ import functools
 
 #: The name :func:`register` gives the engine in papermill's registry.
 ENGINE_NAME = "kpss"
+#: Seconds between writes at code cells: a long job's notebook shows its progress, a short one is written twice.
+SAVE_INTERVAL_S = 1.0
 
 
 @functools.cache
@@ -37,7 +41,8 @@ def _engine_class():
                 self._skip_save = False
 
         def cell_start(self, cell, cell_index=None, **kwargs):
-            return self._quietly(super().cell_start, cell, cell.get("cell_type") == "code",
+            due = (self.now() - self.last_save_time).total_seconds() >= SAVE_INTERVAL_S
+            return self._quietly(super().cell_start, cell, due and cell.get("cell_type") == "code",
                                  cell_index=cell_index, **kwargs)
 
         def cell_complete(self, cell, cell_index=None, **kwargs):
