@@ -52,6 +52,8 @@ def check_kernel(name: str) -> None:
                           f"(the default {KERNEL_NAME!r} is this Python, {sys.executable})") from None
 
 
+#: Seconds between checks whether a killed kernel is gone (jupyter_client: 0.1 s).
+_KILLED_POLL_S = 0.005
 #: Kernel managers started in this process, so a terminated worker can kill its kernels.
 _LIVE_KERNELS: list[Any] = []
 
@@ -88,6 +90,11 @@ def kernel_manager_class(extra_env: Mapping[str, str]):
                 self.provisioner = zygote.warm_provisioner(self)  # None: a cold start as usual
             _LIVE_KERNELS.append(self)
             return await super().start_kernel(env=env, **kw)
+
+        async def _async_wait(self, pollinterval: float = 0.1) -> None:
+            # A finished job's kernel is killed (shutdown_kernel="immediate") and gone within
+            # milliseconds; jupyter_client would look again only after 0.1 s, on every job.
+            await super()._async_wait(pollinterval=min(pollinterval, _KILLED_POLL_S))
 
     return KpssKernelManager
 
