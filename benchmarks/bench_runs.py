@@ -16,7 +16,8 @@ descendant processes, and PSS, which counts pages shared copy-on-write once), th
 per-job split, medians in seconds: worker start, kernel start (papermill start until the
 first cell), cells by phase tag (``phase-imports``, ``-load``,
 ``-compute``, ``-write``; parameters; untagged), papermill's bookkeeping (its notebook
-saves: two per cell), HTML export, and the rest; with the ratio peer/kpss per part.
+saves: two per cell), HTML export, and the rest; with the ratio peer/kpss per part; and
+whether the CSV tables of every job are byte for byte those of the peer.
 
 Examples::
 
@@ -158,6 +159,21 @@ def run_kpss(jobs: list[runner.Job], name: str, root: Path, workers: int) -> tup
                   for job in result.jobs]
 
 
+def same_tables(peer_root: Path, kpss_root: Path, jobs: list[runner.Job]) -> tuple[int, int, list[str]]:
+    """Compare every CSV table the peer's jobs wrote with kpss' byte for byte: (equal, compared, differing)."""
+    equal = compared = 0
+    differing = []
+    for job in jobs:
+        for table in sorted((peer_root / job.name).glob("*.csv")):
+            ours = kpss_root / job.name / table.name
+            compared += 1
+            if ours.is_file() and ours.read_bytes() == table.read_bytes():
+                equal += 1
+            else:
+                differing.append(f"{job.name}/{table.name}")
+    return equal, compared, differing
+
+
 def split(rows: list[dict]) -> dict[str, float | None]:
     """Median seconds per job for each part of its wall time."""
     parts: dict[str, list] = {"worker start": [], "kernel start": []}
@@ -217,6 +233,9 @@ def main(argv: list[str] | None = None) -> int:
               f" {memory[name].peak_rss / 1e9:>11.2f} {memory[name].peak_pss / 1e9:>11.2f}")
     print("(peer/this: the peer's wall seconds per job over this contender's; peak memory: the whole run, "
           "runner + forkserver + workers + kernels, RSS summed (shared pages counted per process) and PSS)")
+    equal, compared, differing = same_tables(root / "peer", root / "kpss" / run_name, jobs)
+    print(f"tables (CSV) of the peer and kpss byte for byte equal: {equal} of {compared}"
+          + (f"; differing: {', '.join(differing)}" if differing else ""))
     print()
     splits = {name: split(rows) for name, (_, rows) in contenders.items()}
     peer_split = splits["papermill, 1 worker (peer)"]
