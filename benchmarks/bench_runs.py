@@ -7,8 +7,9 @@ Zlínský kraj):
 1. the peer: plain papermill, one job after another (1 worker), a cold kernel per job
    (``papermill.execute_notebook`` with the notebook's own kernelspec) and the HTML report
    exported with an nbconvert exporter built for each job;
-2. kpss: :func:`kpss_lib.runner.run_jobs` with 2 workers (warm kernels, the exporter
-   built once in the forkserver);
+2. kpss: :func:`kpss_lib.runner.run_jobs` with 2 workers (warm kernels forked from the
+   run's server), in a process of its own that imported kpss and planned the run, as
+   ``kpss run`` does;
 
 and prints one row per contender (jobs, failed jobs, wall time, seconds per job, ratio
 peer/kpss, peak memory of the whole run: RSS summed over the runner and all its
@@ -66,44 +67,55 @@ def median(values) -> float | None:
 
 
 class MemorySampler:
-    """Peak memory of this process and all its descendants (runner, forkserver, workers, kernels), sampled.
+    """Peak memory of this process and all its descendants (runner, workers, kernels), sampled.
 
-    ``peak_rss`` sums each process' resident set (what the brief asks; pages shared
-    copy-on-write by forked kernels are counted once per process, so it overstates);
-    ``peak_pss`` sums proportional set sizes (shared pages split between their sharers:
-    the memory the run really holds). Bytes; sampled every ``interval`` seconds.
+    ``peak_rss`` sums each process' resident set (pages shared copy-on-write by forked
+    kernels are counted once per process, so it overstates); ``peak_pss`` sums
+    proportional set sizes (shared pages split between their sharers: the memory the run
+    really holds). Bytes; sampled every ``interval`` seconds by a separate process (a
+    sampling thread here would make ``kpss run`` fork its workers from a forkserver: a
+    process with threads must not fork), which leaves itself out.
     """
 
     def __init__(self, interval: float = 0.25) -> None:
-        import threading
-
         self.interval = interval
         self.peak_rss = self.peak_pss = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
 
     def __enter__(self) -> "MemorySampler":
-        self._thread.start()
+        import subprocess
+
+        self._process = subprocess.Popen(
+            [sys.executable, __file__, "--sample-memory", str(os.getpid()), str(self.interval)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         return self
 
     def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
+        out, _ = self._process.communicate("stop\n")
+        self.peak_rss, self.peak_pss = (int(v) for v in out.split())
 
-    def _loop(self) -> None:
-        import psutil
 
-        me = psutil.Process()
-        while not self._stop.is_set():
-            rss = pss = 0
-            for process in [me, *me.children(recursive=True)]:
-                try:
-                    rss += process.memory_info().rss
-                    pss += _pss(process.pid)
-                except (psutil.Error, OSError):
-                    continue  # ended between listing and reading
-            self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
-            self._stop.wait(self.interval)
+def sample_memory(pid: int, interval: float) -> None:
+    """The sampler process: peaks of ``pid`` and its descendants until stdin says stop; prints them."""
+    import select
+
+    import psutil
+
+    target, me = psutil.Process(pid), os.getpid()
+    peak_rss = peak_pss = 0
+    while True:
+        rss = pss = 0
+        for process in [target, *target.children(recursive=True)]:
+            if process.pid == me:
+                continue
+            try:
+                rss += process.memory_info().rss
+                pss += _pss(process.pid)
+            except (psutil.Error, OSError):
+                continue  # ended between listing and reading
+        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+        if select.select([sys.stdin], [], [], interval)[0]:
+            break
+    print(peak_rss, peak_pss, flush=True)
 
 
 def _pss(pid: int) -> int:
@@ -151,12 +163,41 @@ def run_peer(jobs: list[runner.Job], root: Path) -> tuple[float, list[dict]]:
     return time.perf_counter() - t_run, rows
 
 
-def run_kpss(jobs: list[runner.Job], name: str, root: Path, workers: int) -> tuple[float, list[dict]]:
+def run_kpss(run_file: Path, limit: int | None, all_orp: bool, root: Path, workers: int) -> tuple[float, list[dict]]:
+    """``kpss run`` as the command runs it: in a process of its own that imported kpss and planned the run.
+
+    (This process has papermill and an HTML exporter from the peer's jobs; a run started here
+    would get them for free.) Only :func:`kpss_lib.runner.run_jobs` is timed, as the peer's loop.
+    """
+    import json
+    import subprocess
+
+    command = [sys.executable, __file__, "--run-kpss", str(run_file), str(limit or 0), str(int(all_orp)), str(root),
+               str(workers)]
+    out = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
+    measured = json.loads(out.strip().splitlines()[-1])
+    return measured["wall"], measured["rows"]
+
+
+def run_kpss_here(run_file: Path, limit: int, all_orp: bool, root: Path, workers: int) -> None:
+    """The process :func:`run_kpss` starts: plan, then time ``run_jobs``; prints the measurement as JSON."""
+    import json
+
+    run_name, jobs = plan(run_file, limit, all_orp)
     t0 = time.perf_counter()
-    result = runner.run_jobs(jobs, name, workers=workers, progress=None, output_root=root)
+    result = runner.run_jobs(jobs, run_name, workers=workers, progress=None, output_root=root)
     wall = time.perf_counter() - t0
-    return wall, [{"failed": not job.ok, "duration_s": job.duration_s, "timings": job.timings}
-                  for job in result.jobs]
+    rows = [{"failed": not job.ok, "duration_s": job.duration_s, "timings": job.timings} for job in result.jobs]
+    print(json.dumps({"wall": wall, "rows": rows}))
+
+
+def plan(run_file: Path, limit: int | None, all_orp: bool) -> tuple[str, list[runner.Job]]:
+    """The run's name and jobs: the run file's (its first ``limit``), or its fan-out over all ORP of CZ."""
+    spec = runner.load_run_file(run_file)
+    if all_orp:
+        spec = dataclasses.replace(spec, fan_out=dataclasses.replace(spec.fan_out, within=None))
+    run_name, jobs = runner.plan_run(spec)
+    return run_name, jobs[:limit] if limit and not all_orp else jobs
 
 
 def same_tables(peer_root: Path, kpss_root: Path, jobs: list[runner.Job]) -> tuple[int, int, list[str]]:
@@ -197,22 +238,26 @@ def split(rows: list[dict]) -> dict[str, float | None]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--sample-memory"]:
+        sample_memory(int(argv[1]), float(argv[2]))
+        return 0
+    if argv[:1] == ["--run-kpss"]:
+        run_kpss_here(Path(argv[1]), int(argv[2]), argv[3] == "1", Path(argv[4]), int(argv[5]))
+        return 0
     args = parse_args(argv)
-    spec = runner.load_run_file(args.run_file)
-    run_name, jobs = runner.plan_run(spec)
-    jobs = jobs[: args.limit] if args.limit else jobs
+    run_name, jobs = plan(args.run_file, args.limit, all_orp=False)
     root = args.keep or Path(tempfile.mkdtemp(prefix="kpss-bench-runs-"))
     print(f"run file: {args.run_file}  jobs: {len(jobs)}  cores: {os.cpu_count()}  outputs: {root}")
 
     contenders = {}
     memory = {}
     names = ["papermill, 1 worker (peer)", f"kpss, {args.workers} workers"]
-    runs = [lambda: run_peer(jobs, root / "peer"), lambda: run_kpss(jobs, run_name, root / "kpss", args.workers)]
+    runs = [lambda: run_peer(jobs, root / "peer"),
+            lambda: run_kpss(args.run_file, args.limit, False, root / "kpss", args.workers)]
     if args.all_orp:
-        fan = dataclasses.replace(spec.fan_out, within=None)
-        name_all, all_jobs = runner.plan_run(dataclasses.replace(spec, fan_out=fan))
         names.append(f"kpss, {args.workers} workers, all ORP")
-        runs.append(lambda: run_kpss(all_jobs, name_all, root / "kpss-all", args.workers))
+        runs.append(lambda: run_kpss(args.run_file, None, True, root / "kpss-all", args.workers))
     for name, run in zip(names, runs):
         with MemorySampler() as sampler:
             contenders[name] = run()

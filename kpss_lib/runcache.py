@@ -4,9 +4,10 @@ Every job of a run opens the same study except for its region: the same services
 input, selection, population and settings, hence the same national indicator basis
 (``Study.basis``: distances, 2SFCA, terrain reach over all of CZ), the same DataPAQ
 table and the same reference figures (CZ, kraj) aggregated from it. The runner names
-those common arguments (:func:`run_arguments`) in the environment of its forkserver
-(:data:`ENVIRONMENT`); the forkserver's preload opens that study once
-(:func:`prepare_from_environment`) and keeps it in a process-level memo. Every warm
+those common arguments (:func:`run_arguments`); its server process
+(:mod:`kpss_lib.runner.server`: the runner itself, or a forkserver that reads them from
+:data:`ENVIRONMENT`) opens that study once (:func:`prepare`, the national basis computed
+by a helper process, :func:`start_bases`) and keeps it in a process-level memo. Every warm
 kernel is forked from there, so it inherits the opened study copy-on-write, and
 :func:`kpss_lib.study.open_study` asks :func:`lookup` before loading anything: a hit
 is the memo's study for the job's region (:func:`kpss_lib.study.with_region`, which
@@ -120,13 +121,31 @@ class PendingBases:
         return bases if isinstance(bases, dict) else {}
 
 
-def start_bases(keyword_sets: list[Mapping[str, Any]]) -> PendingBases | None:
-    """Start computing ``open_study("CZ", **keywords).basis`` for each keyword set in a forked helper.
+#: What a study computes once for every region (:data:`kpss_lib.study._REGION_FREE`) that a helper computes.
+_COMPUTED_PARTS = ("basis", "_method_notes", "_reference_tables")
 
-    The forkserver's preload (:mod:`kpss_lib.runner.preload`) calls this right after
-    importing kpss, so the basis is computed on the second core while the forkserver
-    imports the rest; call from a process without threads (it forks). None where
-    fork is unavailable or there is nothing to compute.
+
+def _computed_parts(study: Any) -> dict[str, Any]:
+    """Compute the national basis, method notes and reference tables of a study (kept in it); returns them."""
+    from kpss_lib.study import coverage_table
+
+    study.basis, study.method_notes()  # noqa: B018 - computed and remembered in the study
+    for region, level, total, geometry in REFERENCE_TABLES:
+        with contextlib.suppress(Exception):  # a study without that reference: its jobs compute it
+            coverage_table(study, region=region, level=level, total=total, geometry=geometry)  # memoised in it
+    return {name: study.__dict__[name] for name in _COMPUTED_PARTS if name in study.__dict__}
+
+
+def start_bases(keyword_sets: list[Mapping[str, Any]]) -> PendingBases | None:
+    """Start computing, in a forked helper, what each keyword set's study computes for every region.
+
+    That is the national basis, the method notes and the reference tables of
+    ``open_study("CZ", **keywords)`` (:func:`_computed_parts`), by position of the set.
+
+    A run's server (:func:`kpss_lib.runner.server.prepare_server`) calls this first, so
+    the basis is computed on the second core while the server imports and loads the
+    rest; call from a process without threads (it forks). None where fork is
+    unavailable or there is nothing to compute.
     """
     if not keyword_sets or not hasattr(os, "fork"):
         return None
@@ -143,7 +162,7 @@ def start_bases(keyword_sets: list[Mapping[str, Any]]) -> PendingBases | None:
             bases = {}
             for index, keywords in enumerate(keyword_sets):
                 with contextlib.suppress(Exception):  # that set's jobs compute it (and report its error)
-                    bases[index] = open_study("CZ", **keywords).basis
+                    bases[index] = _computed_parts(open_study("CZ", **keywords))
             with os.fdopen(write_fd, "wb") as stream:
                 pickle.dump(bases, stream, protocol=pickle.HIGHEST_PROTOCOL)
             code = 0
@@ -156,53 +175,54 @@ def start_bases(keyword_sets: list[Mapping[str, Any]]) -> PendingBases | None:
 def prepare(keyword_sets: Iterable[Mapping[str, Any]], bases: Mapping[int, Any] | None = None) -> int:
     """Open a study for each keyword set (region CZ), compute its national basis and remember it.
 
-    ``bases`` are national bases computed elsewhere (:func:`start_bases`), by position of
-    their keyword set; the others are computed here. Returns the number of studies
-    remembered. A keyword set that fails is skipped: its jobs open their study themselves
-    (and report the error there).
+    ``bases`` are what a helper computed for the keyword sets (:func:`start_bases`), by
+    position; the rest is computed here. Returns the number of studies remembered. A
+    keyword set that fails is skipped: its jobs open their study themselves (and report
+    the error there).
     """
-    from kpss_lib.study import coverage_table, open_study
+    from kpss_lib.study import open_study
 
     count = 0
-    signature = inspect.signature(open_study).parameters
     for index, keywords in enumerate(keyword_sets):
         try:
+            key = _keyword_key(keywords)
+            if key is None:
+                continue
             study = open_study("CZ", **keywords)
             if bases and index in bases:
-                study.__dict__["basis"] = bases[index]  # the helper's: the same inputs, the same figures
-            key = _key({**{name: p.default for name, p in signature.items() if name != "setting_values"},
-                        "setting_values": {k: v for k, v in keywords.items() if k not in signature},
-                        **{k: v for k, v in keywords.items() if k in signature}})
-            study.basis, study.obce, study.datapaq, study.method_notes()  # noqa: B018 - shared by every kernel
+                study.__dict__.update(bases[index])  # the helper's: the same inputs, the same figures
+            else:
+                _computed_parts(study)
+            study.obce, study.datapaq  # noqa: B018 - loaded once, shared by every kernel
         except Exception:
-            continue
-        if key is None:
             continue
         _MEMO[key] = study
         count += 1
-        for region, level, total, geometry in REFERENCE_TABLES:
-            with contextlib.suppress(Exception):  # a study without that reference: its jobs compute it
-                coverage_table(study, region=region, level=level, total=total, geometry=geometry)  # memoised in it
     return count
 
 
-def _environment_keyword_sets() -> list[dict[str, Any]]:
+def _keyword_key(keywords: Mapping[str, Any]) -> tuple | None:
+    """The memo key of ``open_study(region, **keywords)``."""
+    from kpss_lib.study import open_study
+
+    signature = inspect.signature(open_study).parameters
+    return _key({**{name: p.default for name, p in signature.items() if name != "setting_values"},
+                 "setting_values": {k: v for k, v in keywords.items() if k not in signature},
+                 **{k: v for k, v in keywords.items() if k in signature}})
+
+
+def not_remembered(keyword_sets: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The keyword sets whose study this process does not remember yet (inputs unchanged)."""
+    return [keywords for keywords in keyword_sets if _keyword_key(keywords) not in _MEMO]
+
+
+def environment_keyword_sets() -> list[dict[str, Any]]:
     """The keyword sets named in :data:`ENVIRONMENT` (none: an empty list)."""
     try:
         keyword_sets = json.loads(os.environ.get(ENVIRONMENT) or "[]")
     except ValueError:
         return []
     return [k for k in keyword_sets if isinstance(k, dict)] if isinstance(keyword_sets, list) else []
-
-
-def start_bases_from_environment() -> PendingBases | None:
-    """:func:`start_bases` for the keyword sets named in :data:`ENVIRONMENT`."""
-    return start_bases(_environment_keyword_sets())
-
-
-def prepare_from_environment(bases: Mapping[int, Any] | None = None) -> int:
-    """:func:`prepare` the keyword sets named in :data:`ENVIRONMENT` (none: nothing to do)."""
-    return prepare(_environment_keyword_sets(), bases)
 
 
 def run_arguments(jobs: Iterable[Any]) -> list[dict[str, Any]]:
@@ -242,15 +262,17 @@ def _literal(source: str) -> Any:
         return source
 
 
-def environment_value(jobs: Iterable[Any]) -> str:
-    """The value of :data:`ENVIRONMENT` for a run of ``jobs`` (canonical JSON, so equal runs compare equal).
+def common_arguments(jobs: Iterable[Any]) -> list[dict[str, Any]]:
+    """:func:`run_arguments` for a run's server; empty when they cannot be named or carried as JSON.
 
-    Empty when the arguments cannot be named (the jobs then open their studies themselves).
+    (The jobs then open their studies themselves: the same figures, computed per job.)
     """
     try:
-        return json.dumps(run_arguments(jobs), ensure_ascii=False, sort_keys=True)
-    except Exception:  # a parameter JSON cannot carry, an unreadable notebook: no cache, same figures
-        return ""
+        keyword_sets = run_arguments(jobs)
+        json.dumps(keyword_sets, ensure_ascii=False)  # a forkserver receives them as JSON
+        return keyword_sets
+    except Exception:  # a parameter JSON cannot carry, an unreadable notebook
+        return []
 
 
 def clear() -> None:

@@ -2,7 +2,7 @@
 
 ``kpss run`` forks each notebook's kernel from a process that has imported the
 modules in ``kpss_lib.runner.zygote.WARM_KERNEL_MODULES``; that process calls
-:func:`warm` (through :mod:`kpss_lib.runner.preload`) to read the converted inputs
+:func:`warm` (through :mod:`kpss_lib.runner.server`) to read the converted inputs
 (obce, services, ORP, DataPAQ, roads), import the map stack and build the region index once, so forked kernels
 start with them in memory instead of each job reading them again. Importing this
 module does nothing. It only warms caches: any failure (no data directory, say)

@@ -49,7 +49,8 @@ def test_run_arguments_are_what_every_job_shares_without_the_region():
     assert "region" not in arguments and "output_dir" not in arguments
     assert arguments["population"] == "65+" and arguments["radius_km"] == 10.0
     assert arguments["forms"] == ""  # the notebook's declared default, as a value
-    assert json.loads(runcache.environment_value(jobs)) == [arguments]
+    assert runcache.common_arguments(jobs) == [arguments]
+    assert json.loads(json.dumps(arguments)) == arguments  # what a forkserver receives
 
 
 def test_a_prepared_study_gives_the_same_tables_as_a_fresh_one(memo):
@@ -69,23 +70,28 @@ def test_a_prepared_study_gives_the_same_tables_as_a_fresh_one(memo):
     assert other.region != cached.region and other.basis is cached.basis
 
 
-def test_bases_computed_by_the_helper_process_are_those_computed_here(memo):
+def test_what_the_helper_process_computes_is_what_is_computed_here(memo):
     import pandas as pd
 
     _, jobs = runner.plan_run(runner.load_run_file(RUN_FILE))
     good = runcache.run_arguments(jobs)[0]
     keyword_sets = [good, {**good, "radius_km": -1.0}]  # the second cannot be opened
     pending = runcache.start_bases(keyword_sets)
-    bases = pending.collect()
-    assert set(bases) == {0}  # the bad set is left to its jobs, which report its error
-    here = open_study("CZ", **good).basis
-    pd.testing.assert_frame_equal(bases[0].obce, here.obce, check_exact=True)
-    pd.testing.assert_frame_equal(bases[0].attributions, here.attributions, check_exact=True)
-    assert (bases[0].measures, bases[0].population, bases[0].settings) == (here.measures, here.population,
-                                                                           here.settings)
-    assert runcache.prepare(keyword_sets, bases) == 1
+    computed = pending.collect()
+    assert set(computed) == {0}  # the bad set is left to its jobs, which report its error
+    parts = computed[0]
+    here = open_study("CZ", **good)
+    pd.testing.assert_frame_equal(parts["basis"].obce, here.basis.obce, check_exact=True)
+    pd.testing.assert_frame_equal(parts["basis"].attributions, here.basis.attributions, check_exact=True)
+    assert (parts["basis"].measures, parts["basis"].population) == (here.basis.measures, here.basis.population)
+    assert list(parts["_method_notes"]) == here.method_notes()
+    reference = coverage_table(here, region="CZ", level="kraj", total=True)
+    (shipped,) = parts["_reference_tables"].values()
+    assert shipped.to_csv() == reference.to_csv() and shipped.attrs == reference.attrs
+    assert runcache.prepare(keyword_sets, computed) == 1
     study = open_study(**_notebook_call(jobs[0].parameters["region"], good))
-    assert study.basis is bases[0]  # the jobs get the helper's basis
+    assert study.basis is parts["basis"]  # the jobs get the helper's work
+    assert runcache.not_remembered(keyword_sets) == [keyword_sets[1]]
 
 
 def test_the_cz_reference_is_aggregated_once_per_run(memo, monkeypatch: pytest.MonkeyPatch):

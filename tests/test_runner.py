@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime
 from importlib.metadata import version
@@ -334,6 +335,53 @@ def test_rerun_replaces_outputs_and_a_crash_keeps_the_old_ones(out: Path, monkey
         runner.run_jobs(jobs, "opakovani", progress=False)
     assert tree(out / "opakovani") == after_second != before
     assert [p.name for p in out.iterdir() if p.name.startswith(".opakovani.")] == []  # no temp folder, no lock
+
+
+def _forked_from(run: Path) -> str:
+    return json.loads((run / "manifest.json").read_text(encoding="utf-8"))["kernel"]["workers_forked_from"]
+
+
+def _received(run: Path) -> dict:
+    received = json.loads((run / "runner-params" / "received.json").read_text(encoding="utf-8"))
+    return {k: received[k] for k in ("region", "output_dir")}
+
+
+def test_workers_fork_from_the_runner_unless_it_runs_threads_and_the_jobs_do_not_differ(out: Path):
+    # `kpss run` is a process of its own without threads: workers fork from it, inheriting what it loaded.
+    env = {**os.environ, "KPSS_OUTPUT_DIR": str(out)}
+    command = [sys.executable, "-m", "kpss_lib.cli", "run", "--no-progress", str(PARAMS_NB), "-p", "region", "Zlín"]
+    assert subprocess.run(command + ["--name", "proces"], env=env).returncode == 0
+    assert _forked_from(out / "proces") == "runner"
+    # A program with a thread of its own must not fork: a forkserver serves its workers.
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait, name="a-program's-own-thread")
+    thread.start()
+    try:
+        code = kpss(str(PARAMS_NB), "-p", "region", "Zlín", "--name", "vlakno")
+    finally:
+        stop.set()
+        thread.join()
+    assert code == 0 and _forked_from(out / "vlakno") == "forkserver"
+    assert _received(out / "proces") == _received(out / "vlakno") == {"region": "Zlín", "output_dir": "runner-params"}
+    for run in ("proces", "vlakno"):
+        assert b'"image/png"' in (out / run / "runner-params.ipynb").read_bytes()  # charts show either way
+
+
+def test_charts_show_when_the_runner_drew_with_another_matplotlib_backend(out: Path):
+    # A kernel forked from a program that already used matplotlib (here with Agg) gets the
+    # inline backend, as a fresh ipykernel does: the notebook's chart is in its outputs.
+    script = "\n".join([
+        "import sys", "import matplotlib.pyplot as plt",
+        "plt.switch_backend('agg'); plt.figure(); plt.close('all')",
+        "from kpss_lib import runner",
+        f"job = runner.Job('graf', {str(PARAMS_NB)!r}, {{'region': 'Zlín'}})",
+        f"result = runner.run_jobs([job], 'graf', workers=1, progress=False, output_root={str(out)!r})",
+        "sys.exit(result.exit_code)"])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[1]),
+                                                        os.environ.get("PYTHONPATH", "")])}
+    assert subprocess.run([sys.executable, "-c", script], env=env).returncode == 0
+    assert _forked_from(out / "graf") == "runner"
+    assert b'"image/png"' in (out / "graf" / "graf.ipynb").read_bytes()
 
 
 def test_a_runner_bug_exits_with_4(out: Path, monkeypatch: pytest.MonkeyPatch, capsys):

@@ -21,6 +21,11 @@ from kpss_lib.errors import ConfigError
 from kpss_lib.runner import zygote
 from kpss_lib.runner.spec import KERNEL_NAME
 
+#: Options of the ``kpss`` kernel: a job's cells stay out of the analyst's IPython history
+#: (one SQLite file that every parallel kernel of a run would write to).
+KERNEL_OPTIONS = ("--HistoryManager.enabled=False",)
+
+
 def kpss_kernel_spec():
     """The ``kpss`` kernelspec: ipykernel on the interpreter running kpss (``sys.executable``)."""
     import ipykernel
@@ -29,7 +34,7 @@ def kpss_kernel_spec():
 
     spec = get_kernel_dict()
     return KernelSpec(
-        argv=spec["argv"],
+        argv=[*spec["argv"], *KERNEL_OPTIONS],
         display_name=f"kpss (Python {sys.version_info.major}.{sys.version_info.minor})",
         language="python",
         metadata=spec.get("metadata", {}),

@@ -92,11 +92,15 @@ def package_version() -> str | None:
 def build_manifest(*, run_name: str, jobs: Sequence[JobResult], started: _dt.datetime, finished: _dt.datetime,
                    duration_s: float, workers: int, timeout: float | None, kernel: str, data: dict[str, Any],
                    notebooks: Sequence[Path], run_info: Mapping[str, Any] | None = None,
-                   warm_kernel: bool = False) -> dict[str, Any]:
-    """The run manifest: everything needed to reproduce and audit a run (JSON-serialisable)."""
+                   warm_kernel: bool = False, server: str | None = None) -> dict[str, Any]:
+    """The run manifest: everything needed to reproduce and audit a run (JSON-serialisable).
+
+    ``server`` is what the workers were forked from ("runner": the runner's own process,
+    "forkserver", or "spawn" where there is no fork).
+    """
     failed = sum(1 for job in jobs if job.status != STATUS_OK)
     status = "ok" if failed == 0 else ("failed" if failed == len(jobs) else "partial")
-    kernel_info: dict[str, Any] = {"name": kernel, "warm": warm_kernel}
+    kernel_info: dict[str, Any] = {"name": kernel, "warm": warm_kernel, "workers_forked_from": server}
     if kernel == KERNEL_NAME:
         kernel_info["argv"] = kpss_kernel_spec().argv
     if warm_kernel:

@@ -92,7 +92,7 @@ def run_jobs(
         data = input_data_hashes()
         tmp = temporary_folder(root, run_name)
         try:
-            results = execute_jobs(
+            results, server = execute_jobs(
                 checked, tmp, workers=workers, timeout=timeout, progress=progress, kernel=kernel,
                 kernel_env=kernel_environment(kernel, root), start_timeout=start_timeout, title=run_name,
                 warm_kernel=warm)
@@ -101,10 +101,10 @@ def run_jobs(
                 run_name=run_name, jobs=results, started=started, finished=finished,
                 duration_s=time.perf_counter() - t0, workers=workers, timeout=timeout, kernel=kernel,
                 warm_kernel=warm, data=data, notebooks=sorted({job.notebook for job in checked}),
-                run_info=run_info)
+                run_info=run_info, server=server)
             write_text_atomic(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", tmp / "manifest.json")
-            if not (warm and call_in_warm_process(write_index, manifest, tmp / "index.html")):
-                write_index(manifest, tmp / "index.html")
+            if not (server == "forkserver" and call_in_warm_process(write_index, manifest, tmp / "index.html")):
+                write_index(manifest, tmp / "index.html")  # this process is the warm server itself, or cold
             swap_into_place(tmp, final)
         except BaseException:
             remove(tmp)

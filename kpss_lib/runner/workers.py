@@ -1,6 +1,6 @@
 """Executing jobs: one worker process per job, at most ``workers`` at once, with time limits.
 
-Each worker (forked from the forkserver, see :func:`_mp_context`) runs
+Each worker (forked from the run's server, see :func:`_mp_context`) runs
 :func:`~kpss_lib.runner.notebook.run_notebook` and sends the result over a pipe; the
 runner process waits on pipes and process sentinels, stops jobs over their time limit
 (SIGTERM, then SIGKILL after a grace period) and turns whatever came back, or did not,
@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import gc
+import json
 import multiprocessing
 import os
 import re
 import signal
 import sys
+import threading
 import time
 import traceback
 from collections import deque
@@ -130,20 +133,33 @@ def _pid_alive(pid: int) -> bool:
 
 #: The run-level cache arguments (:data:`kpss_lib.runcache.ENVIRONMENT`) the running forkserver prepared.
 _FORKSERVER_PREPARED: str | None = None
+#: Where the workers of the current run fork from: "runner" (this process) or "forkserver".
+_SERVER: str | None = None
 
 
-def _mp_context(prepared: str = ""):
-    """The multiprocessing context of workers; ``prepared`` names the run's common study for the forkserver.
+def _mp_context(keyword_sets: list[dict[str, Any]]) -> tuple[Any, str]:
+    """The multiprocessing context of a run's workers and what it forks them from.
 
-    The forkserver opens that study once (:mod:`kpss_lib.runcache`) and every warm kernel
-    inherits it; a forkserver started for other arguments is replaced first.
+    The workers' server is prepared once for ``keyword_sets`` (the run's common study,
+    :func:`kpss_lib.runner.server.prepare_server`) and every warm kernel inherits it. It is
+    this process when it runs no other thread: workers then also inherit what it has
+    imported and loaded already (for ``kpss run``: kpss and the territory). A process
+    with threads (a notebook, a program with its own threads) must not fork, so there
+    the server is a multiprocessing forkserver, replaced first when it was started for
+    other arguments. Elsewhere (no fork at all) workers are spawned.
     """
-    global _FORKSERVER_PREPARED
+    global _FORKSERVER_PREPARED, _SERVER
     methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and zygote.SUPPORTED and threading.active_count() == 1:
+        from kpss_lib.runner.server import prepare_server
+
+        prepare_server(keyword_sets)
+        _SERVER = "runner"
+        return multiprocessing.get_context("fork"), _SERVER
     if "forkserver" in methods:
-        # Workers fork from a server that has papermill and nbconvert imported: cheap per job.
+        prepared = json.dumps(keyword_sets, ensure_ascii=False, sort_keys=True)
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["kpss_lib.runner.preload"])  # imports the rest, in its own order
+        context.set_forkserver_preload(["kpss_lib.runner.preload"])  # prepares the server (see its docstring)
         # Started here, not by the first worker's start(): that runs with the stop signals
         # held back, and the server would inherit them held back for its whole life.
         from multiprocessing import forkserver
@@ -162,19 +178,22 @@ def _mp_context(prepared: str = ""):
             else:
                 os.environ[runcache.ENVIRONMENT] = previous
         _FORKSERVER_PREPARED = prepared
-        return context
-    return multiprocessing.get_context("spawn")
+        _SERVER = "forkserver"
+        return context, _SERVER
+    _SERVER = None
+    return multiprocessing.get_context("spawn"), "spawn"
 
 
 def call_in_warm_process(function, *args: Any) -> bool:
     """Call ``function(*args)`` in a process forked from the run's forkserver; True when it returned.
 
-    The forkserver has the map stack imported and the territory loaded (:mod:`.preload`),
+    The forkserver has the map stack imported and the territory loaded (:mod:`.server`),
     so work such as the run overview's map costs there what it costs a job, not a cold
-    start. False when no forkserver runs or the call failed (the caller then does it itself
-    and reports its error).
+    start (a runner that is its own server does such work itself). False when no
+    forkserver served the run or the call failed (the caller then does it itself and
+    reports its error).
     """
-    if _FORKSERVER_PREPARED is None:
+    if _SERVER != "forkserver":
         return False
     context = multiprocessing.get_context("forkserver")
     process = context.Process(target=_call_quietly, args=(function, *args), name="kpss-run-overview", daemon=True)
@@ -212,12 +231,16 @@ class _Running:
 
 def execute_jobs(jobs: Sequence[Job], run_dir: Path, *, workers: int, timeout: float | None,
                   progress: bool | None, kernel: str, kernel_env: Mapping[str, str],
-                  start_timeout: float, title: str, warm_kernel: bool) -> list[JobResult]:
+                  start_timeout: float, title: str, warm_kernel: bool) -> tuple[list[JobResult], str]:
+    """Run ``jobs`` in worker processes (at most ``workers`` at once); their results and the workers' server.
+
+    The server ("runner", "forkserver" or "spawn", see :func:`_mp_context`) goes into the manifest.
+    """
     from multiprocessing.connection import wait
 
     from tqdm import tqdm
 
-    context = _mp_context(runcache.environment_value(jobs) if warm_kernel else "")
+    context, server = _mp_context(runcache.common_arguments(jobs) if warm_kernel else [])
     log_dir = run_dir / LOG_FOLDER
     log_dir.mkdir(exist_ok=True)
     queue = deque(enumerate(jobs))
@@ -287,9 +310,11 @@ def execute_jobs(jobs: Sequence[Job], run_dir: Path, *, workers: int, timeout: f
         raise
     finally:
         bar.close()
+        if server == "runner":
+            gc.unfreeze()  # the server froze its objects for its forks (see .server); this process goes on
     if not any(log_dir.iterdir()):
         log_dir.rmdir()
-    return [r for r in results if r is not None]
+    return [r for r in results if r is not None], server
 
 
 #: Kernel stderr lines that say nothing about the job (ipykernel >= 7 on its default local TCP transport).

@@ -1,7 +1,7 @@
 """Warm kernels: a kernel forked from a process that already imported kpss and its stack.
 
-The forkserver of a run imports :data:`WARM_KERNEL_MODULES` once and warms the data
-caches (:func:`kpss_lib.warmup.warm`); each worker forks a *zygote* from it before
+The server of a run (:mod:`kpss_lib.runner.server`) imports :data:`WARM_KERNEL_MODULES`
+once and warms the data caches (:func:`kpss_lib.warmup.warm`); each worker forks a *zygote* from it before
 doing anything else (:func:`install`), and the job's kernel manager asks
 :func:`warm_provisioner` for a provisioner that turns the zygote into the kernel
 instead of exec-ing a fresh Python. Everything else in the runner is the same for
@@ -75,7 +75,7 @@ class _ForkedProcess:
 class _KernelZygote:
     """A child forked from a worker before it starts anything, waiting to become the job's kernel.
 
-    It already holds :data:`WARM_KERNEL_MODULES` (inherited from the forkserver), so the
+    It already holds :data:`WARM_KERNEL_MODULES` (inherited from the run's server), so the
     kernel skips most of its start-up and the notebook most of its imports. It is its
     own session leader (interrupts and kills reach its whole group, never the worker).
     """
@@ -134,12 +134,27 @@ def _zygote_main(read_end: int) -> int:  # pragma: no cover - runs in the zygote
     from ipykernel.kernelapp import IPKernelApp
 
     app = IPKernelApp.instance()
-    # Its default was read from the environment when the forkserver imported ipykernel;
+    # Its default was read from the environment when the server imported ipykernel;
     # without it the kernel would not exit when its worker dies.
     app.parent_handle = int(os.environ.get("JPY_PARENT_PID") or 0)
     app.initialize(argv)
+    _inline_matplotlib(app.shell)
     app.start()
     return 0
+
+
+def _inline_matplotlib(shell: Any) -> None:  # pragma: no cover - runs in the kernel
+    """Make matplotlib draw into the notebook, as in a fresh ipykernel.
+
+    A fresh kernel names the inline backend before anything imports matplotlib, and the
+    backend hooks into the shell when a notebook first draws. A kernel forked from a
+    process that imported pyplot inherits that process's state (a backend chosen outside
+    IPython, Agg for a program that drew charts): ``%matplotlib inline`` is applied here.
+    """
+    if "matplotlib.pyplot" in sys.modules:
+        shell.enable_matplotlib("inline")
+    elif "matplotlib" in sys.modules:
+        sys.modules["matplotlib"].rcParams["backend"] = "module://matplotlib_inline.backend_inline"
 
 
 @functools.cache
