@@ -384,35 +384,6 @@ def test_charts_show_when_the_runner_drew_with_another_matplotlib_backend(out: P
     assert b'"image/png"' in (out / "graf" / "graf.ipynb").read_bytes()
 
 
-def test_the_next_job_starts_while_the_last_exports_but_never_two_notebooks_on_one_worker(out: Path):
-    # One worker, two jobs. The first job's export waits (up to 60 s) until the second job's
-    # notebook exists: it appears only if the slot was freed when the first notebook had run.
-    script = "\n".join([
-        "import sys, time", "from pathlib import Path", "from kpss_lib import runner",
-        "import kpss_lib.runner.notebook as notebook",
-        "export = notebook.export_report",
-        "def waiting_export(executed, html, **kw):",
-        "    if Path(executed).stem == 'prvni':",
-        "        second = Path(executed).with_name('druha.ipynb')",
-        "        deadline = time.monotonic() + 60",
-        "        while not second.exists() and time.monotonic() < deadline:",
-        "            time.sleep(0.05)",
-        "        Path(executed).with_name('cekani.txt').write_text(str(second.exists()))",
-        "    return export(executed, html, **kw)",
-        "notebook.export_report = waiting_export",
-        f"jobs = [runner.Job(n, {str(PARAMS_NB)!r}, {{'region': n}}) for n in ('prvni', 'druha')]",
-        f"result = runner.run_jobs(jobs, 'prekryv', workers=1, progress=False, output_root={str(out)!r})",
-        "sys.exit(result.exit_code)"])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[1]),
-                                                        os.environ.get("PYTHONPATH", "")])}
-    assert subprocess.run([sys.executable, "-c", script], env=env).returncode == 0
-    run = out / "prekryv"
-    assert (run / "cekani.txt").read_text() == "True"  # the second job started during the first's export
-    executed = [nbformat.read(run / f"{name}.ipynb", as_version=4).metadata.papermill for name in ("prvni", "druha")]
-    # ...and with one worker the two notebooks still never ran at the same time.
-    assert datetime.fromisoformat(executed[1]["start_time"]) >= datetime.fromisoformat(executed[0]["end_time"])
-
-
 def test_a_runner_bug_exits_with_4(out: Path, monkeypatch: pytest.MonkeyPatch, capsys):
     def broken(*args, **kwargs):
         raise RuntimeError("simulated bug")

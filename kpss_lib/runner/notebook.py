@@ -11,7 +11,7 @@ import json
 import os
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,6 @@ def run_notebook(
     start_timeout: float = 60.0,
     report: bool = True,
     kernel_env: Mapping[str, str] | None = None,
-    on_executed: Callable[[], None] | None = None,
 ) -> JobResult:
     """Execute one notebook with papermill into ``output_dir``, in this process.
 
@@ -80,9 +79,6 @@ def run_notebook(
     kernel_env : mapping, optional
         Environment for the kernel on top of this process's; default
         :func:`kernel_environment`.
-    on_executed : callable, optional
-        Called once the notebook has run and its kernel is gone, before the report is
-        exported (``kpss run`` starts the next job then).
 
     Returns
     -------
@@ -149,8 +145,6 @@ def run_notebook(
                          traceback_lines=traceback.format_exception(exc))
         break
     papermill_s = time.perf_counter() - t0
-    if on_executed is not None:
-        on_executed()
     report_rel = None
     if status == STATUS_OK and report:
         t1 = time.perf_counter()

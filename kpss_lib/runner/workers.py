@@ -1,7 +1,4 @@
-"""Executing jobs: one worker process per job, at most ``workers`` notebooks running at once, with time limits.
-
-A job holds its worker slot while its notebook runs; its report's export and the
-worker's exit overlap the next job's start.
+"""Executing jobs: one worker process per job, at most ``workers`` at once, with time limits.
 
 Each worker (forked from the run's server, see :func:`_mp_context`) runs
 :func:`~kpss_lib.runner.notebook.run_notebook` and sends the result over a pipe; the
@@ -41,9 +38,6 @@ from kpss_lib.runner.spec import KERNEL_NAME, STATUS_FAILED, STATUS_TIMEOUT, Job
 LOG_FOLDER = "_logs"
 #: Seconds a timed-out worker gets to save its notebook after SIGTERM before SIGKILL.
 _TERMINATE_GRACE_S = 10.0
-#: A worker's message that its notebook has run and its kernel is gone: only the report's export
-#: is left, so the next job starts (export and exit overlap the next kernel's start).
-EXECUTED = {"executed": True}
 #: What stops a run (Ctrl+C, systemd, kill).
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
@@ -92,7 +86,6 @@ def _worker_main(spec: dict[str, Any], conn) -> None:  # pragma: no cover - runs
         result = run_notebook(
             spec["notebook"], spec["parameters"], spec["run_dir"], name=spec["name"], label=spec["label"],
             kernel=spec["kernel"], start_timeout=spec["start_timeout"], kernel_env=spec["kernel_env"],
-            on_executed=lambda: conn.send(EXECUTED),
         )
         payload = {"result": result.to_dict(), "worker_started": started}
     except _JobTerminated:
@@ -234,13 +227,12 @@ class _Running:
     stopped_at: _dt.datetime | None = None
     received_at: float | None = None
     timed_out: bool = False
-    executed: bool = False  # the notebook has run: the job no longer holds a worker slot
 
 
 def execute_jobs(jobs: Sequence[Job], run_dir: Path, *, workers: int, timeout: float | None,
                   progress: bool | None, kernel: str, kernel_env: Mapping[str, str],
                   start_timeout: float, title: str, warm_kernel: bool) -> tuple[list[JobResult], str]:
-    """Run ``jobs`` in worker processes (at most ``workers`` notebooks at once); their results and the workers' server.
+    """Run ``jobs`` in worker processes (at most ``workers`` at once); their results and the workers' server.
 
     The server ("runner", "forkserver" or "spawn", see :func:`_mp_context`) goes into the manifest.
     """
@@ -259,7 +251,7 @@ def execute_jobs(jobs: Sequence[Job], run_dir: Path, *, workers: int, timeout: f
                file=sys.stderr, dynamic_ncols=True)
     try:
         while queue or running:
-            while queue and sum(not (r.executed or r.payload) for r in running.values()) < workers:
+            while queue and len(running) < workers:
                 index, job = queue.popleft()
                 spec = {
                     "notebook": str(job.notebook), "parameters": job.parameters, "name": job.name,
@@ -290,16 +282,12 @@ def execute_jobs(jobs: Sequence[Job], run_dir: Path, *, workers: int, timeout: f
             for index, item in list(running.items()):
                 if item.conn_open and item.conn.poll():
                     try:
-                        message = item.conn.recv()
+                        item.payload = item.conn.recv()
                     except (EOFError, OSError):
-                        message = None
-                    if message == EXECUTED:
-                        item.executed = True  # its result follows
-                    else:
-                        item.payload = message
-                        item.conn.close()
-                        item.conn_open = False
-                        item.received_at = tick
+                        pass
+                    item.conn.close()
+                    item.conn_open = False
+                    item.received_at = tick
                 if not item.process.is_alive():
                     item.process.join()
                     results[index] = _finish_job(item, run_dir, timeout)
