@@ -7,7 +7,7 @@ table and the same reference figures (CZ, kraj) aggregated from it. The runner n
 those common arguments (:func:`run_arguments`); its server process
 (:mod:`kpss_lib.runner.server`: the runner itself, or a forkserver that reads them from
 :data:`ENVIRONMENT`) opens that study once (:func:`prepare`, the national basis computed
-by a helper process, :func:`start_bases`) and keeps it in a process-level memo. Every warm
+by a helper process, :func:`start_helper`) and keeps it in a process-level memo. Every warm
 kernel is forked from there, so it inherits the opened study copy-on-write, and
 :func:`kpss_lib.study.open_study` asks :func:`lookup` before loading anything: a hit
 is the memo's study for the job's region (:func:`kpss_lib.study.with_region`, which
@@ -98,14 +98,14 @@ def lookup(arguments: Mapping[str, Any]) -> Any | None:
     return with_region(study, arguments["region"])
 
 
-class PendingBases:
-    """National bases being computed by a helper process (:func:`start_bases`); :meth:`collect` them."""
+class PendingParts:
+    """What a helper process (:func:`start_helper`) is computing; :meth:`collect` it."""
 
     def __init__(self, pid: int, read_fd: int) -> None:
         self.pid, self._read_fd = pid, read_fd
 
     def collect(self) -> dict[int, Any]:
-        """The bases by position of their keyword set; those the helper could not compute are missing.
+        """The parts by position of their keyword set; those the helper could not compute are missing.
 
         Waits for the helper; never raises (an empty dict: the caller computes them itself).
         """
@@ -113,12 +113,12 @@ class PendingBases:
 
         try:
             with os.fdopen(self._read_fd, "rb") as stream:
-                bases = pickle.load(stream)
+                parts = pickle.load(stream)
         except Exception:  # the helper died or sent nothing
-            bases = {}
+            parts = {}
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
-        return bases if isinstance(bases, dict) else {}
+        return parts if isinstance(parts, dict) else {}
 
 
 #: What a study computes once for every region (:data:`kpss_lib.study._REGION_FREE`) that a helper computes.
@@ -136,16 +136,16 @@ def _computed_parts(study: Any) -> dict[str, Any]:
     return {name: study.__dict__[name] for name in _COMPUTED_PARTS if name in study.__dict__}
 
 
-def start_bases(keyword_sets: list[Mapping[str, Any]]) -> PendingBases | None:
+def start_helper(keyword_sets: list[Mapping[str, Any]]) -> PendingParts | None:
     """Start computing, in a forked helper, what each keyword set's study computes for every region.
 
     That is the national basis, the method notes and the reference tables of
     ``open_study("CZ", **keywords)`` (:func:`_computed_parts`), by position of the set.
 
     A run's server (:func:`kpss_lib.runner.server.prepare_server`) calls this first, so
-    the basis is computed on the second core while the server imports and loads the
-    rest; call from a process without threads (it forks). None where fork is
-    unavailable or there is nothing to compute.
+    they are computed on the second core while the server imports and loads the rest;
+    call from a process without threads (it forks). None where fork is unavailable or
+    there is nothing to compute.
     """
     if not keyword_sets or not hasattr(os, "fork"):
         return None
@@ -159,23 +159,23 @@ def start_bases(keyword_sets: list[Mapping[str, Any]]) -> PendingBases | None:
             from kpss_lib.study import open_study
 
             os.close(read_fd)
-            bases = {}
+            parts = {}
             for index, keywords in enumerate(keyword_sets):
                 with contextlib.suppress(Exception):  # that set's jobs compute it (and report its error)
-                    bases[index] = _computed_parts(open_study("CZ", **keywords))
+                    parts[index] = _computed_parts(open_study("CZ", **keywords))
             with os.fdopen(write_fd, "wb") as stream:
-                pickle.dump(bases, stream, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(parts, stream, protocol=pickle.HIGHEST_PROTOCOL)
             code = 0
         finally:
             os._exit(code)
     os.close(write_fd)
-    return PendingBases(pid, read_fd)
+    return PendingParts(pid, read_fd)
 
 
-def prepare(keyword_sets: Iterable[Mapping[str, Any]], bases: Mapping[int, Any] | None = None) -> int:
+def prepare(keyword_sets: Iterable[Mapping[str, Any]], parts: Mapping[int, Any] | None = None) -> int:
     """Open a study for each keyword set (region CZ), compute its national basis and remember it.
 
-    ``bases`` are what a helper computed for the keyword sets (:func:`start_bases`), by
+    ``parts`` are what a helper computed for the keyword sets (:func:`start_helper`), by
     position; the rest is computed here. Returns the number of studies remembered. A
     keyword set that fails is skipped: its jobs open their study themselves (and report
     the error there).
@@ -189,8 +189,8 @@ def prepare(keyword_sets: Iterable[Mapping[str, Any]], bases: Mapping[int, Any] 
             if key is None:
                 continue
             study = open_study("CZ", **keywords)
-            if bases and index in bases:
-                study.__dict__.update(bases[index])  # the helper's: the same inputs, the same figures
+            if parts and index in parts:
+                study.__dict__.update(parts[index])  # the helper's: the same inputs, the same figures
             else:
                 _computed_parts(study)
             study.obce, study.datapaq  # noqa: B018 - loaded once, shared by every kernel

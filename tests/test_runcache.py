@@ -76,7 +76,7 @@ def test_what_the_helper_process_computes_is_what_is_computed_here(memo):
     _, jobs = runner.plan_run(runner.load_run_file(RUN_FILE))
     good = runcache.run_arguments(jobs)[0]
     keyword_sets = [good, {**good, "radius_km": -1.0}]  # the second cannot be opened
-    pending = runcache.start_bases(keyword_sets)
+    pending = runcache.start_helper(keyword_sets)
     computed = pending.collect()
     assert set(computed) == {0}  # the bad set is left to its jobs, which report its error
     parts = computed[0]

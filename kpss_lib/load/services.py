@@ -168,11 +168,11 @@ def _service_types_of(path: Path, version: tuple[int, int]) -> pd.DataFrame:
 
 def service_type_names() -> dict[str, str]:
     """Normalised name or alias of every kind (see ``normalize_name``) → its ``type_code``."""
-    return dict(_type_names_of(_file_version(SERVICE_TYPES_FILE)))
+    return dict(_type_names_of(SERVICE_TYPES_FILE, _file_version(SERVICE_TYPES_FILE)))
 
 
 @functools.lru_cache(maxsize=4)
-def _type_names_of(version: tuple[int, int]) -> dict[str, str]:
+def _type_names_of(path: Path, version: tuple[int, int]) -> dict[str, str]:
     types = service_types()
     index = {normalize_name(n): c for n, c in zip(types["type_name"], types["type_code"])}
     for aliases, code in zip(types["aliases"], types["type_code"]):

@@ -3,13 +3,13 @@
 :func:`prepare_server` does, in order:
 
 1. a helper process forked from here starts computing the national indicator basis of
-   the run's common study (:func:`kpss_lib.runcache.start_bases`: the longest single
-   piece, ~1–1.5 s with drive times) on the other core;
+   the run's common study (the longest single piece, ~1–1.5 s with drive times), its
+   method notes and CZ references (:func:`kpss_lib.runcache.start_helper`) on the other core;
 2. meanwhile this process imports what workers and warm kernels use
    (:data:`~kpss_lib.runner.zygote.WARM_KERNEL_MODULES`, papermill, nbconvert), builds the
    report exporter with its templates compiled, and warms the data caches
    (:func:`kpss_lib.warmup.warm`);
-3. it opens the run's common study with the helper's basis (:mod:`kpss_lib.runcache`), so
+3. it opens the run's common study with the helper's parts (:mod:`kpss_lib.runcache`), so
    every warm kernel forked from here inherits it and no job computes it.
 
 The server is the runner's own process when it runs no other thread (``kpss run``:
@@ -40,18 +40,11 @@ def prepare_server(keyword_sets: list[dict[str, Any]]) -> int:
     environment = dict(os.environ)
     try:
         todo = runcache.not_remembered(keyword_sets)
-        bases = runcache.start_bases(todo)
-        from kpss_lib.report import warm_report_exporter
-        from kpss_lib.runner.zygote import WARM_KERNEL_MODULES
-        from kpss_lib.warmup import warm
-
-        for module in ("kpss_lib.runner.workers", "papermill", "nbconvert", "nbclient", *WARM_KERNEL_MODULES):
-            with contextlib.suppress(ImportError):
-                importlib.import_module(module)
-        with contextlib.suppress(Exception):
-            warm_report_exporter()
-        warm()
-        computed = bases.collect() if bases is not None else {}
+        helper = runcache.start_helper(todo)
+        try:
+            _import_and_warm()
+        finally:  # the helper waits to hand its parts over: always collect (and reap) it
+            computed = helper.collect() if helper is not None else {}
         remembered = len(keyword_sets) - len(todo)
         with contextlib.suppress(Exception):
             remembered += runcache.prepare(todo, computed)
@@ -63,3 +56,17 @@ def prepare_server(keyword_sets: list[dict[str, Any]]) -> int:
         if dict(os.environ) != environment:  # warm() names matplotlib's backend for the kernels it forks
             os.environ.clear()
             os.environ.update(environment)
+
+
+def _import_and_warm() -> None:
+    """Import what workers and warm kernels use, compile the report exporter, warm the data caches."""
+    from kpss_lib.report import warm_report_exporter
+    from kpss_lib.runner.zygote import WARM_KERNEL_MODULES
+    from kpss_lib.warmup import warm
+
+    for module in ("kpss_lib.runner.workers", "papermill", "nbconvert", "nbclient", *WARM_KERNEL_MODULES):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(module)
+    with contextlib.suppress(Exception):
+        warm_report_exporter()
+    warm()

@@ -133,8 +133,6 @@ def _pid_alive(pid: int) -> bool:
 
 #: The run-level cache arguments (:data:`kpss_lib.runcache.ENVIRONMENT`) the running forkserver prepared.
 _FORKSERVER_PREPARED: str | None = None
-#: Where the workers of the current run fork from: "runner" (this process) or "forkserver".
-_SERVER: str | None = None
 
 
 def _mp_context(keyword_sets: list[dict[str, Any]]) -> tuple[Any, str]:
@@ -148,14 +146,13 @@ def _mp_context(keyword_sets: list[dict[str, Any]]) -> tuple[Any, str]:
     the server is a multiprocessing forkserver, replaced first when it was started for
     other arguments. Elsewhere (no fork at all) workers are spawned.
     """
-    global _FORKSERVER_PREPARED, _SERVER
+    global _FORKSERVER_PREPARED
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and zygote.SUPPORTED and threading.active_count() == 1:
         from kpss_lib.runner.server import prepare_server
 
         prepare_server(keyword_sets)
-        _SERVER = "runner"
-        return multiprocessing.get_context("fork"), _SERVER
+        return multiprocessing.get_context("fork"), "runner"
     if "forkserver" in methods:
         prepared = json.dumps(keyword_sets, ensure_ascii=False, sort_keys=True)
         context = multiprocessing.get_context("forkserver")
@@ -178,9 +175,7 @@ def _mp_context(keyword_sets: list[dict[str, Any]]) -> tuple[Any, str]:
             else:
                 os.environ[runcache.ENVIRONMENT] = previous
         _FORKSERVER_PREPARED = prepared
-        _SERVER = "forkserver"
-        return context, _SERVER
-    _SERVER = None
+        return context, "forkserver"
     return multiprocessing.get_context("spawn"), "spawn"
 
 
@@ -189,12 +184,10 @@ def call_in_warm_process(function, *args: Any) -> bool:
 
     The forkserver has the map stack imported and the territory loaded (:mod:`.server`),
     so work such as the run overview's map costs there what it costs a job, not a cold
-    start (a runner that is its own server does such work itself). False when no
-    forkserver served the run or the call failed (the caller then does it itself and
-    reports its error).
+    start (a runner that is its own server does such work itself). Call only after a run
+    served by the forkserver. False when the call failed (the caller then does it
+    itself and reports its error).
     """
-    if _SERVER != "forkserver":
-        return False
     context = multiprocessing.get_context("forkserver")
     process = context.Process(target=_call_quietly, args=(function, *args), name="kpss-run-overview", daemon=True)
     try:
